@@ -1,0 +1,3 @@
+module github.com/orchestratord/orchestratord/contracts
+
+go 1.26

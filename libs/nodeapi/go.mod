@@ -1,0 +1,3 @@
+module github.com/orchestratord/orchestratord/libs/nodeapi
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/orchestratord/orchestratord/libs/placement
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/orchestratord/orchestratord/libs/streaming
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/orchestratord/orchestratord/orchestratord
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/orchestratord/orchestratord/tools
+
+go 1.26
