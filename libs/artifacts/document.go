@@ -1,0 +1,175 @@
+package artifacts
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits on a stored document.
+const (
+	// DefaultMaxBytes bounds the encoded size of a stored document (its JSON
+	// file); the same as the API's body limit for artifacts.
+	DefaultMaxBytes = 8 << 20
+	MaxTags         = 64  // tags per artifact
+	MaxTagLen       = 256 // bytes per tag
+)
+
+// Option configures a MemStore or a FileStore.
+type Option func(*options)
+
+type options struct {
+	now      func() time.Time
+	maxBytes int
+}
+
+// WithClock sets the clock that stamps CreatedMs; nil keeps time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) {
+		if now != nil {
+			o.now = now
+		}
+	}
+}
+
+// WithMaxBytes bounds the encoded size of a stored document (n <= 0 keeps
+// DefaultMaxBytes). Content and metadata count in canonical form.
+func WithMaxBytes(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.maxBytes = n
+		}
+	}
+}
+
+func newOptions(opts []Option) options {
+	o := options{now: time.Now, maxBytes: DefaultMaxBytes}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// prepare validates a and returns the document to store, with ID, Digest,
+// CreatedMs, canonical Content and Metadata filled in, and its encoding.
+func (o *options) prepare(a Artifact) (Artifact, []byte, error) {
+	if !ValidKind(a.Kind) {
+		return Artifact{}, nil, fmt.Errorf("%w: kind %q is not one of plan, summary, diff, trace, transcript, logs, other", ErrInvalid, a.Kind)
+	}
+	if len(bytes.TrimSpace(a.Content)) == 0 {
+		return Artifact{}, nil, fmt.Errorf("%w: content required", ErrInvalid)
+	}
+	content, err := Canonical(a.Content)
+	if err != nil {
+		return Artifact{}, nil, fmt.Errorf("content: %w", err)
+	}
+	if string(content) == "null" {
+		return Artifact{}, nil, fmt.Errorf("%w: content required", ErrInvalid)
+	}
+	id := idOfCanonical(a.Kind, content)
+	if a.ID != "" && a.ID != id {
+		return Artifact{}, nil, fmt.Errorf("%w: id %q does not match the content (want %s)", ErrInvalid, a.ID, id)
+	}
+	if a.Digest != "" && a.Digest != DigestPrefix+id {
+		return Artifact{}, nil, fmt.Errorf("%w: digest %q does not match the content (want %s%s)", ErrInvalid, a.Digest, DigestPrefix, id)
+	}
+	if a.Parent != "" && !ValidID(a.Parent) {
+		return Artifact{}, nil, fmt.Errorf("%w: parent must be an artifact id (64 lowercase hex characters)", ErrInvalid)
+	}
+	if err := validTags(a.Tags); err != nil {
+		return Artifact{}, nil, err
+	}
+	var meta json.RawMessage
+	if m := bytes.TrimSpace(a.Metadata); len(m) > 0 && string(m) != "null" {
+		if meta, err = Canonical(m); err != nil {
+			return Artifact{}, nil, fmt.Errorf("metadata: %w", err)
+		}
+		if meta[0] != '{' {
+			return Artifact{}, nil, fmt.Errorf("%w: metadata must be a JSON object", ErrInvalid)
+		}
+	}
+	switch {
+	case a.CreatedMs < 0:
+		return Artifact{}, nil, fmt.Errorf("%w: created_ms must be >= 0", ErrInvalid)
+	case a.CreatedMs == 0:
+		a.CreatedMs = o.now().UnixMilli()
+	}
+	doc := Artifact{
+		ID:        id,
+		Kind:      a.Kind,
+		Digest:    DigestPrefix + id,
+		CreatedMs: a.CreatedMs,
+		Tags:      append(make([]string, 0, len(a.Tags)), a.Tags...),
+		Parent:    a.Parent,
+		Metadata:  meta,
+		Content:   content,
+	}
+	data, err := encode(doc)
+	if err != nil {
+		return Artifact{}, nil, err
+	}
+	if len(data) > o.maxBytes {
+		return Artifact{}, nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), o.maxBytes)
+	}
+	return doc, data, nil
+}
+
+func validTags(tags []string) error {
+	if len(tags) > MaxTags {
+		return fmt.Errorf("%w: at most %d tags", ErrInvalid, MaxTags)
+	}
+	for i, t := range tags {
+		if t == "" || len(t) > MaxTagLen || !utf8.ValidString(t) || hasControl(t) {
+			return fmt.Errorf("%w: tags[%d] must be 1-%d bytes of printable UTF-8", ErrInvalid, i, MaxTagLen)
+		}
+	}
+	return nil
+}
+
+func hasControl(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+// encode writes doc as one line of JSON; content and metadata are canonical
+// already and stay byte for byte as they are (no HTML escaping).
+func encode(doc Artifact) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("artifacts: encode: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// decode parses a stored document and checks that it hashes to want.
+func decode(data []byte, want string) (Artifact, error) {
+	var doc Artifact
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return Artifact{}, fmt.Errorf("%w: %s: %w", ErrCorrupt, want, err)
+	}
+	id, err := ID(doc.Kind, doc.Content)
+	if err != nil || id != want || doc.ID != want || doc.Digest != DigestPrefix+want {
+		return Artifact{}, fmt.Errorf("%w: %s does not hash to its id", ErrCorrupt, want)
+	}
+	if doc.Tags == nil {
+		doc.Tags = []string{}
+	}
+	return doc, nil
+}
+
+// clone returns a copy of a that shares no memory with it.
+func clone(a Artifact) Artifact {
+	a.Tags = append(make([]string, 0, len(a.Tags)), a.Tags...)
+	a.Metadata = slices.Clone(a.Metadata)
+	a.Content = slices.Clone(a.Content)
+	return a
+}

@@ -1,0 +1,206 @@
+// Package app wires orchestratord together in one straight function and runs
+// it: the registry and its static pools, the prober, the event hub, the
+// stores, metrics, the task service and the HTTP server.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
+
+	"github.com/orchestratord/orchestratord/libs/admission"
+	"github.com/orchestratord/orchestratord/libs/artifacts"
+	"github.com/orchestratord/orchestratord/libs/metrics"
+	"github.com/orchestratord/orchestratord/libs/nodeapi"
+	"github.com/orchestratord/orchestratord/libs/placement"
+	"github.com/orchestratord/orchestratord/libs/streaming"
+	"github.com/orchestratord/orchestratord/orchestratord/internal/artifactsvc"
+	"github.com/orchestratord/orchestratord/orchestratord/internal/config"
+	"github.com/orchestratord/orchestratord/orchestratord/internal/enginepool"
+	"github.com/orchestratord/orchestratord/orchestratord/internal/httpapi"
+	"github.com/orchestratord/orchestratord/orchestratord/internal/idgen"
+	"github.com/orchestratord/orchestratord/orchestratord/internal/meta"
+	"github.com/orchestratord/orchestratord/orchestratord/internal/probe"
+	"github.com/orchestratord/orchestratord/orchestratord/internal/tasks"
+)
+
+// staticNodeID names the node that holds the pools declared in the config.
+const staticNodeID = "static"
+
+// App is a wired daemon.
+type App struct {
+	cfg      config.Config
+	log      zerolog.Logger
+	registry *nodeapi.Registry
+	hub      *streaming.Hub
+	tasks    *tasks.Service
+	prober   *probe.Prober
+	engines  *enginepool.Set
+	server   *httpapi.Server
+	artifactDir string
+}
+
+// New validates cfg and wires every component.
+func New(cfg config.Config, log zerolog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	policy, err := admission.ParsePolicy(cfg.Queue.Policy)
+	if err != nil {
+		return nil, err
+	}
+	strategy, err := placement.ParseStrategy(cfg.Placement.Strategy)
+	if err != nil {
+		return nil, err
+	}
+	ids := idgen.New(time.Now)
+	registry := nodeapi.NewRegistry(config.Duration(cfg.Nodes.TimeoutMs))
+	if len(cfg.Pools) > 0 {
+		node := nodeapi.NodeSpec{NodeID: staticNodeID, Static: true}
+		for _, p := range cfg.Pools {
+			node.Pools = append(node.Pools, nodeapi.PoolSpec{
+				PoolID: p.PoolID, Engine: p.Engine, URL: p.URL, Models: p.Models,
+				SlotsTotal: p.SlotsTotal, CtxMax: p.CtxMax, DeviceMask: p.DeviceMask,
+			})
+		}
+		if _, err := registry.Register(node); err != nil {
+			return nil, fmt.Errorf("config: pools: %w", err)
+		}
+	}
+	artifactDir := filepath.Join(cfg.DataDir, "artifacts")
+	store, err := artifacts.NewFileStore(artifactDir, artifacts.WithMaxBytes(int(cfg.Limits.ArtifactBytes)))
+	if err != nil {
+		return nil, fmt.Errorf("data_dir: %w", err)
+	}
+	reg := metrics.NewRegistry()
+	m, err := metrics.New(reg)
+	if err != nil {
+		return nil, err
+	}
+	hub := streaming.NewHub(config.Duration(cfg.Events.RetentionMs))
+	engines := enginepool.New()
+	svc, err := tasks.New(tasks.Options{
+		QueueCapacity: cfg.Queue.Capacity, QueuePolicy: policy, Strategy: strategy,
+		Retries: cfg.Dispatch.Retries, TokenTimeout: config.Duration(cfg.Dispatch.TokenTimeoutMs),
+		Retention: config.Duration(cfg.Events.RetentionMs), MaxTokens: cfg.Limits.MaxTokens,
+	}, tasks.Deps{
+		Events: hub, Pools: registry, Engines: engines, Transcripts: store, Metrics: m,
+		Log: log.With().Str("component", "tasks").Logger(), NewID: ids.Next,
+		Placer: placement.New(strategy),
+	})
+	if err != nil {
+		return nil, err
+	}
+	a := &App{
+		cfg: cfg, log: log, registry: registry, hub: hub, tasks: svc, engines: engines, artifactDir: artifactDir,
+		prober: probe.New(registry, engines, config.Duration(cfg.Nodes.HeartbeatIntervalMs), log.With().Str("component", "probe").Logger()),
+	}
+	a.server = httpapi.New(httpapi.Deps{
+		Tasks: svc, Artifacts: artifactsvc.New(store, time.Now), Meta: meta.New(registry),
+		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}), Ready: a.ready, Log: log, NewID: ids.Next,
+		APIToken: cfg.APIToken, NodeToken: cfg.NodeToken, MetricsAuth: cfg.MetricsAuth,
+		BodyLimit: cfg.Limits.BodyBytes, ArtifactLimit: cfg.Limits.ArtifactBytes,
+		KeepAlive: config.Duration(cfg.Events.KeepAliveMs),
+	})
+	return a, nil
+}
+
+// ready is /readyz: the store is open and the service admits work.
+func (a *App) ready() error {
+	if a.tasks.Draining() {
+		return errors.New("shutting down")
+	}
+	if _, err := os.Stat(a.artifactDir); err != nil {
+		return errors.New("artifact store unavailable")
+	}
+	return nil
+}
+
+// Handler exposes the HTTP surface (tests).
+func (a *App) Handler() http.Handler { return a.server.Handler() }
+
+// Server exposes the router (route listing for the contract test).
+func (a *App) Server() *httpapi.Server { return a.server }
+
+// Run serves on cfg.Addr until ctx is done, then shuts down gracefully
+// (api.md §10). ready, when non-nil, receives the bound address.
+func (a *App) Run(ctx context.Context, ready func(addr string)) error {
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", a.cfg.Addr, err)
+	}
+	return a.Serve(ctx, ln, ready)
+}
+
+// Serve is Run on an existing listener.
+func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string)) error {
+	bg, stopBG := context.WithCancel(context.Background())
+	defer stopBG()
+	a.tasks.Start()
+	done := make(chan struct{}, 2)
+	sweep := min(max(config.Duration(a.cfg.Events.RetentionMs)/4, 10*time.Millisecond), time.Minute)
+	go func() { a.hub.Run(bg, sweep); done <- struct{}{} }()
+	go func() {
+		a.prober.Run(bg, func(v nodeapi.PoolView) bool { return v.NodeID == staticNodeID })
+		done <- struct{}{}
+	}()
+	srv := &http.Server{
+		Handler:           a.server.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          nil,
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	a.log.Info().Str("addr", ln.Addr().String()).Int("static_pools", len(a.cfg.Pools)).Msg("orchestratord listening")
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-serveErr:
+	}
+	a.log.Info().Msg("shutting down: no new tasks; running streams get the grace period")
+	grace, cancel := context.WithTimeout(context.Background(), config.Duration(a.cfg.Shutdown.GraceMs))
+	a.tasks.Shutdown(grace)
+	cancel()
+	// Every stream has its terminal frame now; readers return on their own.
+	closeCtx, cancelClose := context.WithTimeout(context.Background(), 5*time.Second)
+	if err := srv.Shutdown(closeCtx); err != nil {
+		_ = srv.Close()
+	}
+	cancelClose()
+	stopBG()
+	<-done
+	<-done
+	a.engines.CloseIdle()
+	if errors.Is(runErr, http.ErrServerClosed) {
+		runErr = nil
+	}
+	a.log.Info().Msg("orchestratord stopped")
+	return runErr
+}
+
+// NewLogger builds the daemon's zerolog logger.
+func NewLogger(w io.Writer, level, format string) (zerolog.Logger, error) {
+	lvl, err := zerolog.ParseLevel(level)
+	if err != nil {
+		return zerolog.Logger{}, err
+	}
+	if w == nil {
+		w = os.Stderr
+	}
+	if format == "console" {
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.RFC3339}
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Logger(), nil
+}

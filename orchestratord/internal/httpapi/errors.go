@@ -1,0 +1,173 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/rs/zerolog"
+
+	"github.com/orchestratord/orchestratord/contracts/wire"
+	"github.com/orchestratord/orchestratord/libs/artifacts"
+	"github.com/orchestratord/orchestratord/orchestratord/internal/problem"
+)
+
+// toProblem maps any error a handler returned to the contract's taxonomy:
+// the one place where library sentinels meet HTTP (style.md §7).
+func toProblem(err error) *problem.Error {
+	if p, ok := problem.As(err); ok {
+		return p
+	}
+	var he *echo.HTTPError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return problem.New(wire.CodePayloadTooLarge, "request body exceeds %d bytes", mbe.Limit)
+	case errors.Is(err, artifacts.ErrNotFound):
+		return problem.New(wire.CodeNotFound, "artifact not found")
+	case errors.Is(err, artifacts.ErrInvalidID):
+		return problem.Invalid("id", "an artifact id is 64 lowercase hex characters")
+	case errors.Is(err, artifacts.ErrTooLarge):
+		return problem.New(wire.CodePayloadTooLarge, "artifact exceeds the size limit")
+	case errors.Is(err, artifacts.ErrInvalid):
+		return &problem.Error{Code: wire.CodeInvalidParams, Message: "invalid artifact: " + strings.TrimPrefix(err.Error(), "artifacts: "), Err: err}
+	case errors.As(err, &he):
+		switch he.Code {
+		case http.StatusNotFound:
+			return problem.New(wire.CodeNotFound, "no such route")
+		case http.StatusMethodNotAllowed:
+			return &problem.Error{Code: wire.CodeNotFound, Message: "method not allowed on this route"}
+		case http.StatusRequestEntityTooLarge:
+			return problem.New(wire.CodePayloadTooLarge, "request body too large")
+		case http.StatusUnauthorized:
+			return problem.New(wire.CodeUnauthorized, "missing or malformed bearer token")
+		case http.StatusBadRequest:
+			return problem.New(wire.CodeInvalidParams, "bad request")
+		}
+	}
+	return &problem.Error{Code: wire.CodeInternal, Message: "internal error", Err: err}
+}
+
+// handleError is echo's HTTPErrorHandler: it writes the error envelope, or
+// the OpenAI error object on /v1 routes.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	logger := zerolog.Ctx(c.Request().Context())
+	if errors.Is(err, context.Canceled) || errors.Is(c.Request().Context().Err(), context.Canceled) {
+		logger.Debug().Err(err).Msg("client went away")
+		return
+	}
+	p := toProblem(err)
+	status := p.Status()
+	if p.Code == wire.CodeInternal {
+		logger.Error().Err(err).Msg("internal error")
+	}
+	h := c.Response().Header()
+	if status == http.StatusTooManyRequests {
+		ms := p.RetryAfter.Milliseconds()
+		h.Set("Retry-After", strconv.FormatInt(max(1, int64(math.Ceil(float64(ms)/1000))), 10))
+		h.Set("X-Backoff-Ms", strconv.FormatInt(ms, 10))
+	}
+	if p.Code == wire.CodeUnauthorized {
+		h.Set("WWW-Authenticate", `Bearer realm="orchestratord"`)
+	}
+	if strings.HasPrefix(c.Path(), "/v1/") || strings.HasPrefix(c.Request().URL.Path, "/v1/") {
+		writeJSON(c, status, openAIError(p, status))
+		return
+	}
+	env := wire.ErrorEnvelope{Code: p.Code, Message: p.Message, Engine: p.Engine, PolicyLabel: p.Policy}
+	if p.Retriable || status == http.StatusTooManyRequests {
+		t := true
+		env.Retriable = &t
+	}
+	if status == http.StatusTooManyRequests {
+		ms := p.RetryAfter.Milliseconds()
+		env.RetryAfterMs = &ms
+	}
+	writeJSON(c, status, env)
+}
+
+// openAIError renders the OpenAI error object for the OpenAI surface.
+func openAIError(p *problem.Error, status int) wire.OpenAIError {
+	typ := "invalid_request_error"
+	switch {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		typ = "authentication_error"
+	case status == http.StatusTooManyRequests:
+		typ = "rate_limit_error"
+	case status == http.StatusNotFound:
+		typ = "not_found_error"
+	case status >= 500:
+		typ = "server_error"
+	}
+	return wire.OpenAIError{Error: wire.OpenAIErrorBody{Message: p.Message, Type: typ, Code: strings.ToLower(p.Code), Param: p.Field}}
+}
+
+func writeJSON(c echo.Context, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b = []byte(`{"code":"INTERNAL","message":"internal error"}`)
+		status = http.StatusInternalServerError
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	c.Response().WriteHeader(status)
+	_, _ = c.Response().Write(append(b, '\n'))
+}
+
+// decodeJSON reads one JSON value from the request body into dst, bounded by
+// limit. Unknown fields are ignored (forward compatibility); malformed JSON
+// and type errors become INVALID_PARAMS naming the field.
+func decodeJSON(c echo.Context, dst any, limit int64) error {
+	req := c.Request()
+	body := http.MaxBytesReader(c.Response(), req.Body, limit)
+	dec := json.NewDecoder(body)
+	if err := dec.Decode(dst); err != nil {
+		return jsonProblem(err)
+	}
+	if dec.More() {
+		return problem.Invalid("body", "trailing data after the JSON object")
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return problem.Invalid("body", "trailing data after the JSON object")
+	}
+	return nil
+}
+
+func jsonProblem(err error) error {
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+		mbe *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &mbe):
+		return err
+	case errors.Is(err, io.EOF):
+		return problem.Invalid("body", "a JSON body is required")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return problem.Invalid("body", "malformed JSON: unexpected end of input")
+	case errors.As(err, &syn):
+		return problem.Invalid("body", "malformed JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return problem.Invalid(field, "wrong type: want %s", typ.Type.String())
+	default:
+		return &problem.Error{Code: wire.CodeInvalidParams, Field: "body", Message: "body: invalid JSON", Err: err}
+	}
+}

@@ -1,0 +1,92 @@
+// Package httpapi owns orchestratord's echo routes. Handlers only
+// translate: bind the contracts type, call one service, encode the result;
+// errors go to one HTTPErrorHandler that maps them to the envelope.
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/rs/zerolog"
+)
+
+// Deps are the services the routes call.
+type Deps struct {
+	Tasks     TaskService
+	Artifacts ArtifactService
+	Meta      MetaService
+	Metrics   http.Handler
+	Ready     func() error
+	Log       zerolog.Logger
+	NewID     func() string
+
+	APIToken      string
+	NodeToken     string
+	MetricsAuth   bool
+	BodyLimit     int64
+	ArtifactLimit int64
+	KeepAlive     time.Duration
+}
+
+// Server is the HTTP surface.
+type Server struct {
+	deps Deps
+	echo *echo.Echo
+}
+
+// New builds the router.
+func New(d Deps) *Server {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	s := &Server{deps: d, echo: e}
+	e.HTTPErrorHandler = s.handleError
+	e.Use(middleware.Recover(), s.correlate, s.accessLog)
+
+	api := tokenAuth(d.APIToken)
+	ops := func(next echo.HandlerFunc) echo.HandlerFunc { return next }
+	if d.MetricsAuth {
+		ops = api
+	}
+	e.GET("/healthz", s.healthz, ops)
+	e.GET("/readyz", s.readyz, ops)
+	e.GET("/metrics", echo.WrapHandler(d.Metrics), ops)
+
+	v2 := e.Group("/v2", api)
+	v2.POST("/tasks", s.createTask)
+	v2.GET("/tasks/:id", s.getTask)
+	v2.GET("/tasks/:id/events", s.taskEvents)
+	v2.POST("/tasks/:id/cancel", s.cancelTask)
+	v2.POST("/artifacts", s.createArtifact)
+	v2.GET("/artifacts/:id", s.getArtifact)
+	v2.GET("/meta/version", s.version)
+	v2.GET("/meta/capabilities", s.capabilities)
+	return s
+}
+
+// Handler is the router as an http.Handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Routes lists every served method and path template, for the contract test.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, r := range s.echo.Routes() {
+		out = append(out, Route{Method: r.Method, Path: r.Path})
+	}
+	return out
+}
+
+// Route is one served method and path.
+type Route struct{ Method, Path string }
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	if err := s.deps.Ready(); err != nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": err.Error()})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}

@@ -1,0 +1,95 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/orchestratord/orchestratord/contracts/wire"
+	"github.com/orchestratord/orchestratord/libs/streaming"
+	"github.com/orchestratord/orchestratord/orchestratord/internal/problem"
+)
+
+// TaskService is what the task routes need.
+type TaskService interface {
+	Admit(ctx context.Context, req wire.TaskRequest) (wire.AdmissionResponse, error)
+	Status(ctx context.Context, id string) (wire.TaskStatus, error)
+	Cancel(ctx context.Context, id string) error
+	Events(ctx context.Context, id string) (*streaming.Log, error)
+}
+
+func (s *Server) createTask(c echo.Context) error {
+	var req wire.TaskRequest
+	if err := decodeJSON(c, &req, s.deps.BodyLimit); err != nil {
+		return err
+	}
+	adm, err := s.deps.Tasks.Admit(c.Request().Context(), req)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/v2/tasks/"+adm.TaskID)
+	return c.JSON(http.StatusAccepted, adm)
+}
+
+func (s *Server) getTask(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	st, err := s.deps.Tasks.Status(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, st)
+}
+
+func (s *Server) cancelTask(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Tasks.Cancel(c.Request().Context(), id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// taskEvents streams a task's frames as SSE, resuming after Last-Event-ID.
+func (s *Server) taskEvents(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	after, err := streaming.ParseLastEventID(c.Request().Header.Get("Last-Event-ID"))
+	if err != nil {
+		return problem.Invalid("Last-Event-ID", "want a frame id, got %q", c.Request().Header.Get("Last-Event-ID"))
+	}
+	ctx := c.Request().Context()
+	log, err := s.deps.Tasks.Events(ctx, id)
+	if err != nil {
+		return err
+	}
+	verbose := c.QueryParam("verbose") == "true"
+	resp := c.Response()
+	h := resp.Header()
+	h.Set(echo.HeaderContentType, "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	resp.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(resp.Writer)
+	err = streaming.Serve(ctx, resp.Writer, rc.Flush, log, after, streaming.WithVerbose(verbose), streaming.WithKeepAlive(s.deps.KeepAlive))
+	if err != nil && ctx.Err() != nil {
+		return nil // the reader went away; a /v2 task keeps running
+	}
+	return err
+}
+
+// pathID validates a client-supplied id from the path (api.md §2 "ids").
+func pathID(c echo.Context, name string) (string, error) {
+	id := c.Param(name)
+	if !wire.ValidID(id) {
+		return "", problem.Invalid(name, "want 1-128 characters of [A-Za-z0-9._:@+-]")
+	}
+	return id, nil
+}

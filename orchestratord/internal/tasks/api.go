@@ -1,0 +1,69 @@
+package tasks
+
+import (
+	"context"
+
+	"github.com/orchestratord/orchestratord/contracts/wire"
+	"github.com/orchestratord/orchestratord/libs/streaming"
+)
+
+// The /v2 task surface in contract types (what httpapi.TaskService needs).
+
+// Admit validates and submits a /v2 task.
+func (s *Service) Admit(_ context.Context, req wire.TaskRequest) (wire.AdmissionResponse, error) {
+	spec, err := s.specFromRequest(req)
+	if err != nil {
+		return wire.AdmissionResponse{}, s.reject(err)
+	}
+	adm, err := s.Submit(spec)
+	if err != nil {
+		return wire.AdmissionResponse{}, err
+	}
+	base := "/v2/tasks/" + adm.ID + "/events"
+	return wire.AdmissionResponse{
+		TaskID:           adm.ID,
+		QueuePosition:    adm.QueuePosition,
+		PredictedStartMs: adm.PredictedStart.Milliseconds(),
+		BackoffMs:        adm.Backoff.Milliseconds(),
+		Streams:          wire.StreamURLs{SSE: base, SSEVerbose: base + "?verbose=true"},
+	}, nil
+}
+
+// Status reports a task in contract form.
+func (s *Service) Status(_ context.Context, id string) (wire.TaskStatus, error) {
+	st, err := s.status(id)
+	if err != nil {
+		return wire.TaskStatus{}, err
+	}
+	out := wire.TaskStatus{
+		TaskID: st.ID, SessionID: st.SessionID, State: string(st.State), ModelRef: st.Model,
+		Engine: st.Engine, PoolID: st.PoolID, NodeID: st.NodeID, TokensOut: st.TokensOut,
+		CreatedMs: st.Created.UnixMilli(), TranscriptArtifactID: st.TranscriptID,
+	}
+	if st.QueuePosition >= 0 {
+		pos := st.QueuePosition
+		out.QueuePosition = &pos
+	}
+	if !st.Started.IsZero() {
+		ms := st.Started.UnixMilli()
+		out.StartedMs = &ms
+	}
+	if !st.Ended.IsZero() {
+		ms := st.Ended.UnixMilli()
+		out.EndedMs = &ms
+	}
+	if st.ErrCode != "" {
+		out.Error = &wire.TaskError{Code: st.ErrCode, Message: st.ErrMessage}
+	}
+	return out, nil
+}
+
+// Cancel cancels a task (api.md §3); see cancel.
+func (s *Service) Cancel(_ context.Context, id string) error {
+	return s.cancel(id, wire.FinishCanceled, cancelClient)
+}
+
+// Events returns a task's event log for streaming.
+func (s *Service) Events(_ context.Context, id string) (*streaming.Log, error) {
+	return s.Log(id)
+}

@@ -1,0 +1,191 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/orchestratord/orchestratord/contracts/wire"
+	"github.com/orchestratord/orchestratord/libs/admission"
+	"github.com/orchestratord/orchestratord/libs/placement"
+	"github.com/orchestratord/orchestratord/orchestratord/internal/problem"
+)
+
+// housekeepingEvery paces queue-position updates and record expiry.
+const housekeepingEvery = time.Second
+
+// dispatchLoop runs a dispatch pass whenever something that can start a task
+// happens: an enqueue, a released lease, a pool change. It returns when ctx
+// is done.
+func (s *Service) dispatchLoop(ctx context.Context, poolEvents <-chan struct{}) {
+	tick := time.NewTicker(housekeepingEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-poolEvents:
+		case <-tick.C:
+			s.housekeeping()
+		}
+		s.dispatch()
+	}
+}
+
+// dispatch starts every queued task that can be placed now.
+func (s *Service) dispatch() {
+	s.mu.Lock()
+	starts, dead := s.dispatchLocked()
+	s.mu.Unlock()
+	s.launch(starts)
+	s.failUnplaceable(dead)
+}
+
+// dispatchLocked walks the queue in priority order and places what it can.
+// It returns the tasks to launch (already leased and out of the queue) and
+// the tasks no registered pool can ever serve (out of the queue).
+func (s *Service) dispatchLocked() (starts, dead []*record) {
+	if s.queue.Len() == 0 || s.closing {
+		return nil, nil
+	}
+	pools := s.refreshPoolsLocked()
+	free := 0
+	for i := range pools {
+		if pools[i].Online && pools[i].Ready && !pools[i].Draining {
+			free += pools[i].SlotsFree
+		}
+	}
+	s.queue.Scan(func(_ int, e admission.Entry[*record]) bool {
+		r := e.Value
+		req := s.placementRequest(r)
+		d, err := s.deps.Placer.Place(req, pools)
+		switch {
+		case err == nil:
+			starts = append(starts, r)
+			r.poolID = d.PoolID
+			for i := range pools {
+				if pools[i].ID == d.PoolID {
+					pools[i].SlotsFree--
+					r.nodeID, r.engine = pools[i].NodeID, pools[i].Engine
+				}
+			}
+			free--
+		case errors.Is(err, placement.ErrNoPool), errors.Is(err, placement.ErrCtxTooLarge):
+			dead = append(dead, r)
+		}
+		// Keep scanning while slots remain: a task behind may fit a pool
+		// the ones ahead cannot use. Unplaceable tasks are always found.
+		return free > 0 || len(dead) == 0
+	})
+	now := s.now()
+	for _, r := range starts {
+		e, _ := s.queue.Take(r.spec.ID)
+		s.leaseLocked(r, now)
+		s.deps.Metrics.ObserveQueueWait(metricsPriority(e.Priority), now.Sub(e.EnqueuedAt))
+	}
+	for _, r := range dead {
+		s.unqueueLocked(r)
+	}
+	if len(starts) > 0 {
+		s.setQueueDepthLocked()
+	}
+	return starts, dead
+}
+
+// placementRequest builds the placement request of a task, excluding pools
+// that already failed it.
+func (s *Service) placementRequest(r *record) placement.Request {
+	req := r.spec.Placement
+	req.Model, req.Engine, req.Ctx = r.spec.Model, r.spec.Engine, r.spec.Ctx
+	if len(r.tried) > 0 {
+		req.Avoid = append(append([]string(nil), req.Avoid...), r.tried...)
+	}
+	return req
+}
+
+// leaseLocked marks a task running on its chosen pool.
+func (s *Service) leaseLocked(r *record, now time.Time) {
+	s.leases[r.poolID]++
+	s.deps.Metrics.SetActiveLeases(r.poolID, s.leases[r.poolID])
+	r.state = Running
+	if r.started.IsZero() {
+		r.started = now
+		s.deps.Metrics.TaskStarted(metricsEngine(r.engine), r.poolID, metricsPriority(r.spec.Priority))
+	}
+	if r.deadline != nil {
+		r.deadline.Stop()
+	}
+	var ctx context.Context
+	ctx, r.cancel = context.WithCancel(context.Background())
+	r.runCtx = ctx
+}
+
+// releaseLocked returns a task's slot lease.
+func (s *Service) releaseLocked(r *record) {
+	if r.poolID == "" {
+		return
+	}
+	s.leases[r.poolID]--
+	s.deps.Metrics.SetActiveLeases(r.poolID, s.leases[r.poolID])
+	if s.leases[r.poolID] <= 0 {
+		delete(s.leases, r.poolID)
+	}
+}
+
+func (s *Service) setQueueDepthLocked() {
+	for _, p := range []admission.Priority{admission.Interactive, admission.Batch} {
+		s.deps.Metrics.SetQueueDepth(metricsPriority(p), s.queue.LenPriority(p))
+	}
+}
+
+// launch starts the run goroutine of each placed task.
+func (s *Service) launch(starts []*record) {
+	for _, r := range starts {
+		s.runs.Add(1)
+		go func() {
+			defer s.runs.Done()
+			s.run(r)
+		}()
+	}
+}
+
+// failUnplaceable ends tasks that no registered pool can serve any more.
+func (s *Service) failUnplaceable(dead []*record) {
+	for _, r := range dead {
+		if s.finish(r, errorFrame(wire.CodePoolUnavailable, "no registered pool can serve model "+r.spec.Model, ""), Failed) {
+			s.deps.Metrics.TaskRejected(rejectReason(wire.CodePoolUnavailable))
+		}
+	}
+}
+
+// housekeeping announces changed queue positions and forgets old records.
+func (s *Service) housekeeping() {
+	type update struct {
+		r     *record
+		frame wire.MetricsFrame
+	}
+	var updates []update
+	now := s.now()
+	s.mu.Lock()
+	s.forgetExpiredLocked(now)
+	depth := s.queue.Len()
+	s.queue.Scan(func(pos int, e admission.Entry[*record]) bool {
+		r := e.Value
+		if pos != r.lastPos {
+			r.lastPos = pos
+			wait := s.queue.EstimateWait(pos)
+			updates = append(updates, update{r, wire.MetricsFrame{
+				QueuePosition: ptr(pos), QueueDepth: depth,
+				OnTimeProbability: ptr(onTimeProbability(r.due, now, wait)),
+			}})
+		}
+		return true
+	})
+	s.mu.Unlock()
+	for _, u := range updates {
+		plain, verbose := metricsFrames(u.frame, fmt.Sprintf("position %d of %d in the queue", *u.frame.QueuePosition, u.frame.QueueDepth))
+		_, _ = u.r.log.AppendVerbose(wire.EventMetrics, plain, verbose)
+	}
+}

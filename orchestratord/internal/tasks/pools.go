@@ -1,0 +1,91 @@
+package tasks
+
+import (
+	"time"
+
+	"github.com/orchestratord/orchestratord/libs/nodeapi"
+	"github.com/orchestratord/orchestratord/libs/placement"
+)
+
+// poolCache is the placement view of every pool, rebuilt when the registry
+// changes; free slots are recomputed from the leases on every pass.
+// Guarded by Service.mu.
+type poolCache struct {
+	version uint64
+	built   bool
+	views   []nodeapi.PoolView
+	pools   []placement.Pool
+	// external is how many slots of a pool the last report showed busy with
+	// work that is not ours (other clients of the engine).
+	external map[string]int
+	reported map[string]time.Time // pool → time of the report last accounted
+}
+
+// refreshPoolsLocked brings the cache up to date and returns the pools with
+// their current free slots.
+func (s *Service) refreshPoolsLocked() []placement.Pool {
+	c := &s.pools
+	if v := s.deps.Pools.Version(); !c.built || v != c.version {
+		c.version = v
+		c.built = true
+		c.views = s.deps.Pools.Pools()
+		c.pools = c.pools[:0]
+		if c.external == nil {
+			c.external = map[string]int{}
+			c.reported = map[string]time.Time{}
+		}
+		for _, v := range c.views {
+			// A pool is ready once a probe or heartbeat said so.
+			ready := v.Reported && v.Report.Ready
+			if v.Reported {
+				// A new report: what it shows busy beyond our own leases
+				// belongs to someone else.
+				if at, ok := c.reported[v.PoolID]; !ok || !at.Equal(v.UpdatedAt) {
+					ext := 0
+					if v.Report.SlotsFree >= 0 {
+						ext = v.SlotsTotal - v.Report.SlotsFree - s.leases[v.PoolID]
+					}
+					c.external[v.PoolID] = max(ext, 0)
+					c.reported[v.PoolID] = v.UpdatedAt
+				}
+			}
+			c.pools = append(c.pools, placement.Pool{
+				ID: v.PoolID, NodeID: v.NodeID, Engine: v.Engine, Models: models(v),
+				DeviceMask: v.DeviceMask, CtxMax: v.CtxMax, SlotsTotal: v.SlotsTotal,
+				Online: v.Online, Ready: ready, Draining: v.Reported && v.Report.Draining,
+			})
+		}
+	}
+	for i := range c.pools {
+		p := &c.pools[i]
+		p.SlotsFree = max(p.SlotsTotal-s.leases[p.ID]-c.external[p.ID], 0)
+		p.LatencyMs = s.stats.ttftMs(p.ID)
+	}
+	return c.pools
+}
+
+// models is what a pool can serve: the models it reports loaded when it
+// reports any, else what it registered.
+func models(v nodeapi.PoolView) []string {
+	if v.Reported && len(v.Report.ModelsAvailable) > 0 {
+		return v.Report.ModelsAvailable
+	}
+	return v.Models
+}
+
+// viewLocked returns the registry view of a pool.
+func (s *Service) viewLocked(id string) (nodeapi.PoolView, bool) {
+	for _, v := range s.pools.views {
+		if v.PoolID == id {
+			return v, true
+		}
+	}
+	return nodeapi.PoolView{}, false
+}
+
+func (p *poolStats) ttftMs(pool string) float64 {
+	if sp := p.byPool[pool]; sp != nil {
+		return sp.ttft * 1000
+	}
+	return 0
+}

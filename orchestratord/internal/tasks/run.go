@@ -1,0 +1,196 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/orchestratord/orchestratord/contracts/wire"
+	"github.com/orchestratord/orchestratord/libs/engine"
+	"github.com/orchestratord/orchestratord/libs/streaming"
+	"github.com/orchestratord/orchestratord/orchestratord/internal/problem"
+)
+
+// run drives one task on its leased pool until it ends, retrying on another
+// pool when the engine fails before the first token.
+func (s *Service) run(r *record) {
+	for {
+		s.mu.Lock()
+		ctx, poolID := r.runCtx, r.poolID
+		view, ok := s.viewLocked(poolID)
+		s.mu.Unlock()
+		var (
+			res engine.Result
+			err error
+		)
+		if !ok {
+			err = &engine.Error{Kind: engine.KindUnavailable, Message: "pool left the registry"}
+		} else {
+			var client engine.Client
+			client, err = s.deps.Engines.Client(view)
+			if err == nil {
+				res, err = client.Generate(ctx, s.engineRequest(r), s.emitter(r))
+			}
+		}
+		if s.retry(r, err) {
+			continue
+		}
+		s.complete(r, res, err)
+		s.mu.Lock()
+		s.releaseLocked(r)
+		if r.cancel != nil {
+			r.cancel()
+		}
+		s.mu.Unlock()
+		s.wakeDispatcher()
+		return
+	}
+}
+
+func (s *Service) engineRequest(r *record) engine.Request {
+	sp := r.spec
+	return engine.Request{
+		Model: sp.Model, Prompt: sp.Prompt, Messages: sp.Messages, MaxTokens: sp.MaxTokens,
+		Seed: sp.Seed, Temperature: sp.Temperature, TopP: sp.TopP, Stop: sp.Stop,
+		TokenTimeout: s.opt.TokenTimeout,
+	}
+}
+
+// emitter appends each batch of engine chunks to the task's log. After the
+// first batch it adds the metrics frame api.md §3 asks for.
+func (s *Service) emitter(r *record) func([]string) error {
+	first := true
+	var tokens func(n int)
+	return func(chunks []string) error {
+		if first {
+			first = false
+			now := s.now()
+			s.mu.Lock()
+			r.firstToken = now
+			eng, pool, prio := metricsEngine(r.engine), r.poolID, metricsPriority(r.spec.Priority)
+			ttft := now.Sub(r.created)
+			frame := wire.MetricsFrame{QueueDepth: s.queue.Len(), OnTimeProbability: ptr(onTimeProbability(r.due, now, 0))}
+			s.mu.Unlock()
+			s.deps.Metrics.ObserveFirstToken(eng, pool, prio, ttft)
+			tokens = s.deps.Metrics.PoolSeries(eng, pool).TokensOut
+			if _, err := r.log.AppendTokens(chunks); err != nil {
+				return err
+			}
+			tokens(len(chunks))
+			plain, verbose := metricsFrames(frame, "first token after "+ttft.Round(time.Millisecond).String())
+			_, err := r.log.AppendVerbose(wire.EventMetrics, plain, verbose)
+			return err
+		}
+		if _, err := r.log.AppendTokens(chunks); err != nil {
+			return err
+		}
+		tokens(len(chunks))
+		return nil
+	}
+}
+
+// retry decides whether a failure before the first token is retried on
+// another pool (api.md §4). When it is, the task holds a new lease on
+// return, or waits in the queue again.
+func (s *Service) retry(r *record, err error) bool {
+	var ee *engine.Error
+	if err == nil || !errors.As(err, &ee) || ee.Kind != engine.KindUnavailable || ee.Chunks > 0 {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r.state != Running || r.attempts >= s.opt.Retries || s.closing {
+		return false
+	}
+	r.attempts++
+	r.tried = append(r.tried, r.poolID)
+	s.deps.Log.Warn().Str("task_id", r.spec.ID).Str("pool_id", r.poolID).Int("attempt", r.attempts).
+		Str("error", ee.Error()).Msg("engine failed before the first token; retrying")
+	s.releaseLocked(r)
+	pools := s.refreshPoolsLocked()
+	d, perr := s.deps.Placer.Place(s.placementRequest(r), pools)
+	if perr != nil {
+		return false
+	}
+	r.poolID = d.PoolID
+	if v, ok := s.viewLocked(d.PoolID); ok {
+		r.nodeID, r.engine = v.NodeID, v.Engine
+	}
+	s.leases[r.poolID]++
+	s.deps.Metrics.SetActiveLeases(r.poolID, s.leases[r.poolID])
+	return true
+}
+
+// complete appends the terminal frame for how the engine call ended.
+func (s *Service) complete(r *record, res engine.Result, err error) {
+	s.mu.Lock()
+	eng, pool := r.engine, r.poolID
+	if res.EngineVersion != "" {
+		r.engineVersion = res.EngineVersion
+	}
+	first, started := r.firstToken, r.started
+	s.mu.Unlock()
+	switch {
+	case err == nil:
+		if s.finish(r, endFrame(finishReason(res.FinishReason), false, res.TokensOut), Completed) {
+			s.mu.Lock()
+			if !first.IsZero() {
+				s.stats.observe(pool, first.Sub(started), s.now().Sub(first), r.tokensOut)
+			}
+			s.mu.Unlock()
+		}
+	case errors.Is(err, streaming.ErrClosed), errors.Is(err, context.Canceled):
+		// Canceled, drained or shut down: whoever ended it wrote the frame.
+	default:
+		code, msg := classify(err)
+		if s.finish(r, errorFrame(code, msg, eng), Failed) {
+			s.deps.Log.Warn().Str("task_id", r.spec.ID).Str("pool_id", pool).Str("code", code).
+				Str("error", err.Error()).Msg("task failed on the engine")
+		}
+	}
+}
+
+// classify maps an engine failure to the in-stream error codes of api.md §2.
+func classify(err error) (code wire.ErrorCode, message string) {
+	var ee *engine.Error
+	if !errors.As(err, &ee) {
+		return wire.CodeInternal, "internal error"
+	}
+	switch ee.Kind {
+	case engine.KindTimeout:
+		return wire.CodeDecodeTimeout, "no token from the engine within the token timeout"
+	case engine.KindReset:
+		return wire.CodeWorkerReset, "the engine connection dropped mid-stream"
+	case engine.KindUnavailable:
+		if ee.Status > 0 {
+			return wire.CodeEngineError, engineMessage("the engine failed before the first token", ee.Status)
+		}
+		return wire.CodeWorkerReset, "the engine could not be reached"
+	default:
+		return wire.CodeEngineError, engineMessage(fmt.Sprintf("the engine reported an error: %s", safeEngineMessage(ee.Message)), ee.Status)
+	}
+}
+
+// safeEngineMessage keeps an engine's own message short and printable.
+func safeEngineMessage(m string) string {
+	const max = 200
+	out := make([]rune, 0, len(m))
+	for _, c := range m {
+		if c < 0x20 || c == 0x7f {
+			c = ' '
+		}
+		out = append(out, c)
+		if len(out) == max {
+			break
+		}
+	}
+	return string(out)
+}
+
+func finishReason(r string) wire.FinishReason {
+	if r == engine.FinishLength {
+		return wire.FinishLength
+	}
+	return wire.FinishStop
+}
