@@ -8,7 +8,7 @@ COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BUILD_TIME := $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -X $(VERSION_PKG).Commit=$(COMMIT) -X $(VERSION_PKG).Time=$(BUILD_TIME)
 
-.PHONY: all build test vet lint tidy-check run bench fuzz clean $(addprefix test/,$(MODULES))
+.PHONY: all build test vet lint tidy-check run bench fuzz clean promtool $(addprefix test/,$(MODULES))
 
 all: build
 
@@ -30,6 +30,27 @@ lint:
 
 tidy-check:
 	@for m in $(MODULES); do (cd $$m && GOWORK=off $(GO) mod tidy -diff) || exit 1; done
+
+# run: the simulated engine as a static pool and orchestratord in front of it.
+run: build
+	BIN=bin tools/scripts/demo.sh
+
+# bench: Go micro-benchmarks of the hot paths, then the end-to-end load
+# comparison (direct engine / plain reverse proxy / orchestratord).
+BENCHTIME ?= 300ms
+bench: build
+	@for m in libs/admission libs/placement libs/streaming libs/engine libs/metrics libs/nodeapi; do \
+		(cd $$m && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...) || exit 1; done
+	BIN=bin tools/scripts/bench.sh
+
+# fuzz: every fuzz target for FUZZTIME each.
+FUZZTIME ?= 60s
+fuzz:
+	@for m in $(MODULES); do \
+		(cd $$m && for pkg in $$($(GO) list ./...); do \
+			for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+				echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+			done; done) || exit 1; done
 
 clean:
 	rm -rf bin

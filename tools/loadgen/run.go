@@ -1,0 +1,115 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// maxErrorSamples is how many distinct error messages a report keeps.
+const maxErrorSamples = 5
+
+// Run drives cfg's load and reports it. The clients stop issuing requests at
+// the first bound reached (Duration, Requests) and the run ends when the
+// requests in flight are done; when ctx is done they are abandoned and the
+// report says Interrupted.
+func Run(ctx context.Context, cfg Config) (Report, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return Report{}, err
+	}
+	base, err := url.Parse(cfg.URL)
+	if err != nil {
+		return Report{}, fmt.Errorf("%w: %v", ErrInvalidConfig, err)
+	}
+	if cfg.Target == TargetProxy {
+		p, err := startProxy(base, cfg.Concurrency)
+		if err != nil {
+			return Report{}, fmt.Errorf("starting the proxy: %w", err)
+		}
+		defer p.close()
+		base = p.url
+	}
+	tr := newTransport(cfg.Concurrency)
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr}
+	clients := make([]*client, cfg.Concurrency)
+	for i := range clients {
+		if clients[i], err = newClient(cfg, hc, base); err != nil {
+			return Report{}, err
+		}
+	}
+
+	var ticksBefore uint64
+	if cfg.PID > 0 {
+		if ticksBefore, err = cpuTicks(cfg.PID); err != nil {
+			return Report{}, fmt.Errorf("reading pid %d: %w", cfg.PID, err)
+		}
+	}
+	results := make([]tally, cfg.Concurrency)
+	var issued atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i, c := range clients {
+		wg.Go(func() { results[i] = loop(ctx, cfg, c, start, &issued) })
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+
+	rep := newReport(cfg, elapsed, results)
+	rep.Interrupted = ctx.Err() != nil
+	if cfg.PID > 0 {
+		if err := rep.addProcess(cfg.PID, ticksBefore); err != nil {
+			return rep, fmt.Errorf("reading pid %d: %w", cfg.PID, err)
+		}
+	}
+	return rep, nil
+}
+
+// tally is what one client saw.
+type tally struct {
+	ok, errors, incomplete, tokens int64
+	ttft, latency                  []time.Duration
+	samples                        []string
+}
+
+// loop is one closed-loop client: a request, its whole answer, the next.
+func loop(ctx context.Context, cfg Config, c *client, start time.Time, issued *atomic.Int64) tally {
+	var t tally
+	for ctx.Err() == nil {
+		if cfg.Requests > 0 && issued.Add(1) > int64(cfg.Requests) {
+			break
+		}
+		if cfg.Duration > 0 && time.Since(start) >= cfg.Duration {
+			break
+		}
+		t0 := time.Now()
+		r := c.do(ctx)
+		lat := time.Since(t0)
+		if ctx.Err() != nil {
+			break // interrupted: the request says nothing about the target
+		}
+		t.tokens += r.tokens
+		if r.err != nil {
+			t.errors++
+			if isIncomplete(r.err) {
+				t.incomplete++
+			}
+			if len(t.samples) < maxErrorSamples && !slices.Contains(t.samples, r.err.Error()) {
+				t.samples = append(t.samples, r.err.Error())
+			}
+			continue
+		}
+		t.ok++
+		t.latency = append(t.latency, lat)
+		if r.ttft > 0 {
+			t.ttft = append(t.ttft, r.ttft)
+		}
+	}
+	return t
+}
