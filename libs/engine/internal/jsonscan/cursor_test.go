@@ -1,0 +1,114 @@
+package jsonscan
+
+import (
+	"testing"
+
+	"github.com/matryer/is"
+)
+
+// fields reads the members it knows of a test object.
+type fields struct {
+	text  string
+	stop  bool
+	count int64
+	other int
+}
+
+func scan(c *Cursor, doc string) (fields, bool) {
+	var f fields
+	c.Reset([]byte(doc))
+	m := c.Object()
+	for key, ok := m.Next(); ok; key, ok = m.Next() {
+		switch string(key) {
+		case "content":
+			f.text, _ = c.Text()
+		case "raw":
+			s, _ := c.AppendString(nil)
+			f.text = string(s)
+		case "stop":
+			f.stop, _ = c.Bool()
+		case "n":
+			f.count, _ = c.Int()
+		default:
+			f.other++
+			c.Skip()
+		}
+	}
+	return f, c.AtEnd()
+}
+
+func TestCursor(t *testing.T) {
+	is := is.New(t)
+	tests := []struct {
+		name string
+		doc  string
+		want fields
+		ok   bool
+	}{
+		{name: "fields", doc: `{"content":"hi\n","stop":true,"n":42}`, want: fields{text: "hi\n", stop: true, count: 42}, ok: true},
+		{name: "spaces", doc: " { \"n\" : -7 , \"stop\" : false } \r\n", want: fields{count: -7}, ok: true},
+		{name: "nested skipped", doc: `{"a":{"content":"no","b":[1,2.5e3,{"c":null}]},"content":"yes","d":[]}`, want: fields{text: "yes", other: 2}, ok: true},
+		{name: "escaped key", doc: `{"cont\u0065nt":"k"}`, want: fields{text: "k"}, ok: true},
+		{name: "escaped text", doc: `{"content":"\u00e9\ud83d\ude00\t"}`, want: fields{text: "é😀\t"}, ok: true},
+		{name: "append string", doc: `{"raw":"a\/b"}`, want: fields{text: "a/b"}, ok: true},
+		{name: "bad escape in text", doc: `{"content":"\x"}`, ok: false},
+		{name: "null content", doc: `{"content":null}`, ok: true},
+		{name: "fraction not int", doc: `{"n":1.5}`, ok: true},
+		{name: "empty object", doc: `{}`, ok: true},
+		{name: "missing colon", doc: `{"n" 1}`, ok: false},
+		{name: "trailing comma", doc: `{"n":1,}`, want: fields{count: 1}, ok: false},
+		{name: "missing comma", doc: `{"n":1 "stop":true}`, want: fields{count: 1}, ok: false},
+		{name: "cut", doc: `{"content":"abc`, ok: false},
+		{name: "trailing garbage", doc: `{"n":1} x`, want: fields{count: 1}, ok: false},
+		{name: "bad literal", doc: `{"x":nul}`, want: fields{other: 1}, ok: false},
+		{name: "bad escape skipped", doc: `{"x":"\q"}`, want: fields{other: 1}, ok: false},
+		{name: "leading zero", doc: `{"x":01}`, want: fields{other: 1}, ok: false},
+		{name: "not an object", doc: `[1]`, ok: false},
+	}
+	var c Cursor
+	is.True(len(tests) > 0) // the table is not empty
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			got, ok := scan(&c, tt.doc)
+			is.Equal(ok, tt.ok)    // well-formedness
+			is.Equal(got, tt.want) // fields read
+		})
+	}
+}
+
+func TestCursorDepthLimit(t *testing.T) {
+	is := is.New(t)
+	deep := make([]byte, 0, 2*(maxDepth+10))
+	for range maxDepth + 5 {
+		deep = append(deep, '[')
+	}
+	for range maxDepth + 5 {
+		deep = append(deep, ']')
+	}
+	var c Cursor
+	c.Reset(deep)
+	is.True(!c.Skip()) // nesting beyond the limit is refused, not recursed into
+	is.True(c.Bad())   // and marks the cursor bad
+}
+
+func TestCursorDoesNotAllocate(t *testing.T) {
+	is := is.New(t)
+	doc := []byte(`{"index":0,"content":"tok","tokens":[1,2],"stop":false,"id_slot":0,"tokens_predicted":3}`)
+	var c Cursor
+	allocs := testing.AllocsPerRun(100, func() {
+		c.Reset(doc)
+		m := c.Object()
+		for key, ok := m.Next(); ok; key, ok = m.Next() {
+			switch string(key) {
+			case "content":
+				c.RawString()
+			case "tokens_predicted":
+				c.Int()
+			default:
+				c.Skip()
+			}
+		}
+	})
+	is.Equal(allocs, 0.0) // scanning a token frame allocates nothing
+}

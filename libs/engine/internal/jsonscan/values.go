@@ -1,0 +1,217 @@
+package jsonscan
+
+import "bytes"
+
+// RawString consumes a string and returns its raw contents (escapes not
+// decoded); use NeedsDecode and Unescape to get its value.
+func (c *Cursor) RawString() ([]byte, bool) {
+	if c.bad {
+		return nil, false
+	}
+	return c.rawString()
+}
+
+// AppendString consumes a string and appends its decoded value to dst.
+func (c *Cursor) AppendString(dst []byte) ([]byte, bool) {
+	raw, ok := c.RawString()
+	if !ok {
+		return dst, false
+	}
+	if !NeedsDecode(raw) {
+		return append(dst, raw...), true
+	}
+	out, ok := Unescape(dst, raw)
+	if !ok {
+		return out, c.fail()
+	}
+	return out, true
+}
+
+// Text consumes a string (or null, read as "") and returns its decoded
+// value. It allocates only the returned string, and nothing for "".
+func (c *Cursor) Text() (string, bool) {
+	if c.Null() {
+		return "", true
+	}
+	raw, ok := c.RawString()
+	switch {
+	case !ok:
+		return "", false
+	case len(raw) == 0:
+		return "", true
+	case !NeedsDecode(raw):
+		return string(raw), true
+	}
+	out, ok := Unescape(c.textBuf[:0], raw)
+	c.textBuf = out
+	if !ok {
+		return "", c.fail()
+	}
+	return string(out), true
+}
+
+// Null consumes a null and reports true when the next value is null;
+// otherwise it consumes nothing and reports false.
+func (c *Cursor) Null() bool {
+	if c.Peek() != 'n' {
+		return false
+	}
+	if !bytes.HasPrefix(c.buf[c.pos:], []byte("null")) {
+		return c.fail()
+	}
+	c.pos += len("null")
+	return true
+}
+
+// Bool consumes true or false.
+func (c *Cursor) Bool() (value, ok bool) {
+	switch c.Peek() {
+	case 't':
+		if bytes.HasPrefix(c.buf[c.pos:], []byte("true")) {
+			c.pos += len("true")
+			return true, true
+		}
+	case 'f':
+		if bytes.HasPrefix(c.buf[c.pos:], []byte("false")) {
+			c.pos += len("false")
+			return false, true
+		}
+	}
+	return false, c.fail()
+}
+
+// Int consumes a number. ok is true when it is an integer that fits an int64
+// (a fraction or exponent consumes the number and reports false); anything
+// that is not a number marks the cursor bad.
+func (c *Cursor) Int() (int64, bool) {
+	start, ok := c.number()
+	if !ok {
+		return 0, false
+	}
+	digits := c.buf[start:c.pos]
+	neg := digits[0] == '-'
+	if neg {
+		digits = digits[1:]
+	}
+	const limit = 1<<63 - 1
+	var v int64
+	for _, d := range digits {
+		if d < '0' || d > '9' || v > (limit-int64(d-'0'))/10 {
+			return 0, false
+		}
+		v = v*10 + int64(d-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+// number consumes a JSON number and returns where it started.
+func (c *Cursor) number() (int, bool) {
+	c.skipSpace()
+	start := c.pos
+	i := c.pos
+	if i < len(c.buf) && c.buf[i] == '-' {
+		i++
+	}
+	intStart := i
+	for i < len(c.buf) && '0' <= c.buf[i] && c.buf[i] <= '9' {
+		i++
+	}
+	if i == intStart || (c.buf[intStart] == '0' && i-intStart > 1) {
+		return 0, c.fail()
+	}
+	if i < len(c.buf) && c.buf[i] == '.' {
+		i++
+		fracStart := i
+		for i < len(c.buf) && '0' <= c.buf[i] && c.buf[i] <= '9' {
+			i++
+		}
+		if i == fracStart {
+			return 0, c.fail()
+		}
+	}
+	if i < len(c.buf) && (c.buf[i] == 'e' || c.buf[i] == 'E') {
+		i++
+		if i < len(c.buf) && (c.buf[i] == '+' || c.buf[i] == '-') {
+			i++
+		}
+		expStart := i
+		for i < len(c.buf) && '0' <= c.buf[i] && c.buf[i] <= '9' {
+			i++
+		}
+		if i == expStart {
+			return 0, c.fail()
+		}
+	}
+	c.pos = i
+	return start, true
+}
+
+// Skip consumes one value of any kind, checking its structure.
+func (c *Cursor) Skip() bool {
+	return c.skip(0)
+}
+
+func (c *Cursor) skip(depth int) bool {
+	if depth > maxDepth {
+		return c.fail()
+	}
+	switch c.Peek() {
+	case '{':
+		m := c.Object()
+		for _, ok := m.Next(); ok; _, ok = m.Next() {
+			if !c.skip(depth + 1) {
+				return false
+			}
+		}
+	case '[':
+		e := c.Array()
+		for e.Next() {
+			if !c.skip(depth + 1) {
+				return false
+			}
+		}
+	case '"':
+		raw, ok := c.rawString()
+		if ok && NeedsDecode(raw) && !validString(raw) {
+			return c.fail()
+		}
+	case 't', 'f':
+		c.Bool()
+	case 'n':
+		if !c.Null() {
+			return c.fail()
+		}
+	default:
+		c.number()
+	}
+	return !c.bad
+}
+
+// validString reports whether encoding/json accepts the raw string contents.
+func validString(raw []byte) bool {
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case c < 0x20 || c == '"':
+			return false
+		case c == '\\':
+			if i+1 >= len(raw) {
+				return false
+			}
+			switch raw[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i++
+			case 'u':
+				if hex4(raw[i+2:]) < 0 {
+					return false
+				}
+				i += 5
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}

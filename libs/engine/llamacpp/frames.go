@@ -1,0 +1,138 @@
+package llamacpp
+
+import (
+	"bytes"
+
+	"github.com/orchestratord/orchestratord/libs/engine"
+	"github.com/orchestratord/orchestratord/libs/engine/internal/httpstream"
+	"github.com/orchestratord/orchestratord/libs/engine/internal/jsonscan"
+	"github.com/orchestratord/orchestratord/libs/engine/internal/sse"
+)
+
+// stopType is the final frame's "stop_type".
+type stopType uint8
+
+const (
+	stopNone stopType = iota
+	stopEOS
+	stopWord
+	stopLimit
+)
+
+// frames parses one /completion stream; it implements httpstream.Parser and
+// is pooled, so it is reset before each stream.
+type frames struct {
+	cur           jsonscan.Cursor
+	done          bool
+	stop          stopType
+	predicted     int
+	havePredicted bool
+	evaluated     int
+}
+
+var _ httpstream.Parser = (*frames)(nil)
+
+func (f *frames) reset() {
+	cur := f.cur
+	*f = frames{cur: cur}
+}
+
+// Line implements httpstream.Parser.
+func (f *frames) Line(line []byte) (string, bool, error) {
+	if f.done {
+		return "", true, nil
+	}
+	field, value := sse.Split(line)
+	switch field {
+	case sse.Data:
+	case sse.Error:
+		f.cur.Reset(value)
+		return "", false, httpstream.ReadErrorValue(&f.cur)
+	default:
+		return "", false, nil
+	}
+	if len(bytes.TrimSpace(value)) == 0 {
+		return "", false, nil
+	}
+	if sse.IsDone(value) {
+		f.done = true
+		return "", true, nil
+	}
+	return f.frame(value)
+}
+
+// EndOK implements httpstream.Parser: /completion always ends with "stop": true.
+func (f *frames) EndOK() bool { return false }
+
+// frame reads one JSON frame.
+func (f *frames) frame(b []byte) (string, bool, error) {
+	c := &f.cur
+	c.Reset(b)
+	var (
+		text string
+		stop bool
+		fail *engine.Error
+	)
+	m := c.Object()
+	for key, ok := m.Next(); ok; key, ok = m.Next() {
+		switch string(key) {
+		case "content":
+			text, _ = c.Text()
+		case "stop":
+			stop, _ = c.Bool()
+		case "stop_type":
+			raw, _ := c.RawString()
+			f.stop = parseStopType(raw)
+		case "tokens_predicted":
+			if n, ok := c.Int(); ok {
+				f.predicted, f.havePredicted = int(n), true
+			}
+		case "tokens_evaluated":
+			if n, ok := c.Int(); ok {
+				f.evaluated = int(n)
+			}
+		case "error":
+			fail = httpstream.ReadErrorValue(c)
+		default:
+			c.Skip()
+		}
+	}
+	if !c.AtEnd() {
+		return "", false, httpstream.MalformedError("llama.cpp frame is not a JSON object")
+	}
+	if fail != nil {
+		return "", false, fail
+	}
+	f.done = stop
+	return text, stop, nil
+}
+
+func parseStopType(raw []byte) stopType {
+	switch string(raw) {
+	case "eos":
+		return stopEOS
+	case "word":
+		return stopWord
+	case "limit":
+		return stopLimit
+	default:
+		return stopNone
+	}
+}
+
+// result builds the Result of a stream that reached its final frame.
+func (f *frames) result(out httpstream.Outcome) engine.Result {
+	r := engine.Result{
+		TokensOut:     out.Chunks,
+		PromptTokens:  f.evaluated,
+		FinishReason:  engine.FinishStop,
+		EngineVersion: out.Header.Get("Server"),
+	}
+	if f.havePredicted {
+		r.TokensOut = f.predicted
+	}
+	if f.stop == stopLimit {
+		r.FinishReason = engine.FinishLength
+	}
+	return r
+}

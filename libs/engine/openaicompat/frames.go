@@ -1,0 +1,214 @@
+package openaicompat
+
+import (
+	"bytes"
+
+	"github.com/orchestratord/orchestratord/libs/engine"
+	"github.com/orchestratord/orchestratord/libs/engine/internal/httpstream"
+	"github.com/orchestratord/orchestratord/libs/engine/internal/jsonscan"
+	"github.com/orchestratord/orchestratord/libs/engine/internal/sse"
+)
+
+// frames parses one OpenAI-compatible stream; it implements
+// httpstream.Parser and is pooled, so it is reset before each stream.
+type frames struct {
+	cur        jsonscan.Cursor
+	done       bool
+	finished   bool // a finish_reason was seen
+	length     bool // the last finish_reason was "length"
+	haveUsage  bool
+	completion int
+	prompt     int
+	version    string
+}
+
+var _ httpstream.Parser = (*frames)(nil)
+
+func (f *frames) reset() {
+	cur := f.cur
+	*f = frames{cur: cur}
+}
+
+// Line implements httpstream.Parser.
+func (f *frames) Line(line []byte) (string, bool, error) {
+	if f.done {
+		return "", true, nil
+	}
+	field, value := sse.Split(line)
+	switch field {
+	case sse.Data:
+	case sse.Error:
+		f.cur.Reset(value)
+		return "", false, httpstream.ReadErrorValue(&f.cur)
+	default:
+		return "", false, nil
+	}
+	if len(bytes.TrimSpace(value)) == 0 {
+		return "", false, nil
+	}
+	if sse.IsDone(value) {
+		f.done = true
+		return "", true, nil
+	}
+	return f.chunk(value)
+}
+
+// EndOK implements httpstream.Parser: a body that ends after a finish_reason
+// is complete even without [DONE].
+func (f *frames) EndOK() bool { return f.finished }
+
+// chunk reads one JSON chunk.
+func (f *frames) chunk(b []byte) (string, bool, error) {
+	c := &f.cur
+	c.Reset(b)
+	var (
+		text     string
+		fail     *engine.Error
+		errorObj bool // older vLLM: {"object": "error", "message", "code"}
+		message  string
+		code     int
+	)
+	m := c.Object()
+	for key, ok := m.Next(); ok; key, ok = m.Next() {
+		switch string(key) {
+		case "choices":
+			text = f.choices(c)
+		case "usage":
+			f.usage(c)
+		case "error":
+			if !c.Null() {
+				fail = httpstream.ReadErrorValue(c)
+			}
+		case "object":
+			errorObj = isErrorObject(c)
+		case "message":
+			message = httpstream.TextOrSkip(c)
+		case "code":
+			code = httpstream.ReadCode(c)
+		case "system_fingerprint":
+			if f.version != "" {
+				c.Skip()
+				continue
+			}
+			f.version, _ = c.Text()
+		default:
+			c.Skip()
+		}
+	}
+	if !c.AtEnd() {
+		return "", false, httpstream.MalformedError("OpenAI chunk is not a JSON object")
+	}
+	switch {
+	case fail != nil:
+		return "", false, fail
+	case errorObj:
+		return "", false, &engine.Error{Kind: engine.KindEngine, Status: code, Message: message, Err: engine.ErrEngineReported}
+	}
+	return text, false, nil
+}
+
+// isErrorObject reads an "object" member and reports whether it is "error",
+// without allocating.
+func isErrorObject(c *jsonscan.Cursor) bool {
+	if c.Peek() != '"' {
+		c.Skip()
+		return false
+	}
+	raw, _ := c.RawString()
+	return string(raw) == "error"
+}
+
+// choices reads the first choice's text and finish_reason.
+func (f *frames) choices(c *jsonscan.Cursor) string {
+	if c.Null() {
+		return ""
+	}
+	var text string
+	e := c.Array()
+	for first := true; e.Next(); first = false {
+		if !first {
+			c.Skip()
+			continue
+		}
+		m := c.Object()
+		for key, ok := m.Next(); ok; key, ok = m.Next() {
+			switch string(key) {
+			case "text":
+				text, _ = c.Text()
+			case "delta", "message":
+				text = content(c)
+			case "finish_reason":
+				f.finish(c)
+			default:
+				c.Skip()
+			}
+		}
+	}
+	return text
+}
+
+// content reads the "content" of a delta or message object.
+func content(c *jsonscan.Cursor) string {
+	if c.Null() {
+		return ""
+	}
+	var text string
+	m := c.Object()
+	for key, ok := m.Next(); ok; key, ok = m.Next() {
+		if string(key) == "content" {
+			text, _ = c.Text()
+			continue
+		}
+		c.Skip()
+	}
+	return text
+}
+
+func (f *frames) finish(c *jsonscan.Cursor) {
+	if c.Null() {
+		return
+	}
+	raw, ok := c.RawString()
+	if !ok || len(raw) == 0 {
+		return
+	}
+	f.finished, f.length = true, string(raw) == "length"
+}
+
+func (f *frames) usage(c *jsonscan.Cursor) {
+	if c.Null() {
+		return
+	}
+	m := c.Object()
+	for key, ok := m.Next(); ok; key, ok = m.Next() {
+		switch string(key) {
+		case "completion_tokens":
+			if n, ok := c.Int(); ok {
+				f.completion, f.haveUsage = int(n), true
+			}
+		case "prompt_tokens":
+			if n, ok := c.Int(); ok {
+				f.prompt = int(n)
+			}
+		default:
+			c.Skip()
+		}
+	}
+}
+
+// result builds the Result of a stream that ended completely.
+func (f *frames) result(out httpstream.Outcome) engine.Result {
+	r := engine.Result{
+		TokensOut:     out.Chunks,
+		PromptTokens:  f.prompt,
+		FinishReason:  engine.FinishStop,
+		EngineVersion: f.version,
+	}
+	if f.haveUsage {
+		r.TokensOut = f.completion
+	}
+	if f.length {
+		r.FinishReason = engine.FinishLength
+	}
+	return r
+}
