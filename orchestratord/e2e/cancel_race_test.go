@@ -58,7 +58,7 @@ func TestCancelRace(t *testing.T) {
 	is := is.New(t)
 	for w, sim := range sims {
 		st := simStats(t, sim)
-		is.Equal(st.Active, 0)                                    // nothing left generating
+		is.Equal(st.Active, 0)                                       // nothing left generating
 		is.Equal(st.Started, st.ClientClosed+st.Completed+st.Failed) // every engine request ended
 		_ = w
 	}

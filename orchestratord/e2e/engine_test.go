@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"testing"
-	"time"
 
 	"github.com/matryer/is"
 
@@ -27,6 +26,7 @@ func TestRetryOnAnotherPoolBeforeFirstToken(t *testing.T) {
 		{ID: "a-bad", Engine: "llamacpp", URL: bad.URL, Models: []string{"tiny"}, Slots: 4},
 		{ID: "b-good", Engine: "llamacpp", URL: good.URL, Models: []string{"tiny"}, Slots: 4},
 	})
+	waitPoolsReady(t, o, "a-bad", "b-good")
 	for range 4 {
 		adm := admit(t, o, task(`,"max_tokens":5,"placement":{"mode":"prefer","prefer_pools":["a-bad"]}`))
 		frames := stream(t, o, adm)
@@ -45,8 +45,8 @@ func TestEngineErrorWhenRetriesRunOut(t *testing.T) {
 	last := lastFrame(t, stream(t, o, adm))
 	is.Equal(last.Event, wire.EventError) // failed
 	ef := decode[wire.ErrorFrame](t, last.Data)
-	is.Equal(ef.Code, wire.CodeEngineError)          // the engine kept failing
-	is.Equal(ef.Engine, wire.Engine("llamacpp"))     // names the engine
+	is.Equal(ef.Code, wire.CodeEngineError)      // the engine kept failing
+	is.Equal(ef.Engine, wire.Engine("llamacpp")) // names the engine
 	is.Equal(status(t, o, adm.TaskID).State, wire.TaskFailed)
 }
 
@@ -56,7 +56,7 @@ func TestWorkerResetAfterFirstToken(t *testing.T) {
 	adm := admit(t, o, task(`,"max_tokens":20`))
 	frames := stream(t, o, adm)
 	last := lastFrame(t, frames)
-	is.Equal(last.Event, wire.EventError) // ended
+	is.Equal(last.Event, wire.EventError)                                      // ended
 	is.Equal(decode[wire.ErrorFrame](t, last.Data).Code, wire.CodeWorkerReset) // engine vanished
 	_, n := tokensOf(frames)
 	is.Equal(n, 3) // the tokens before the drop were delivered
@@ -68,7 +68,7 @@ func TestDecodeTimeout(t *testing.T) {
 	adm := admit(t, o, task(`,"max_tokens":20`))
 	frames := stream(t, o, adm)
 	last := lastFrame(t, frames)
-	is.Equal(last.Event, wire.EventError) // ended
+	is.Equal(last.Event, wire.EventError)                                        // ended
 	is.Equal(decode[wire.ErrorFrame](t, last.Data).Code, wire.CodeDecodeTimeout) // no token in time
 }
 
@@ -82,7 +82,7 @@ func TestOpenAICompatiblePool(t *testing.T) {
 	frames := stream(t, o, adm)
 	end := decode[wire.EndFrame](t, lastFrame(t, frames).Data)
 	_, n := tokensOf(frames)
-	is.Equal(n, 12)            // streamed through /v1/completions
+	is.Equal(n, 12)             // streamed through /v1/completions
 	is.Equal(end.TokensOut, 12) // usage counted
 }
 

@@ -177,17 +177,40 @@ func startOrchd(t *testing.T, yaml string, pools []poolCfg, env ...string) *proc
 		t.Fatal(err)
 	}
 	p := start(t, bins.orchd, env, "--addr", "127.0.0.1:0", "--config", cfg, "--log-level", "debug")
-	if len(pools) > 0 {
-		waitFor(t, 10*time.Second, "pools ready", func() bool {
-			resp, err := http.Get(p.URL + "/readyz")
-			if err != nil {
+	token := ""
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "ORCHD_API_TOKEN="); ok {
+			token = v
+		}
+	}
+	waitFor(t, 10*time.Second, "ready", func() bool {
+		req, _ := http.NewRequest(http.MethodGet, p.URL+"/readyz", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	return p
+}
+
+// waitPoolsReady waits until the daemon has seen each pool ready (its
+// probe log line).
+func waitPoolsReady(t *testing.T, o *proc, ids ...string) {
+	t.Helper()
+	waitFor(t, 10*time.Second, "pools ready", func() bool {
+		logs := o.Logs()
+		for _, id := range ids {
+			if !strings.Contains(logs, `"pool_id":"`+id+`","ready":true`) {
 				return false
 			}
-			resp.Body.Close()
-			return resp.StatusCode == 200
-		})
-	}
-	return p
+		}
+		return true
+	})
 }
 
 // waitFor polls cond until it holds or the deadline passes.

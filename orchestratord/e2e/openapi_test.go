@@ -61,7 +61,7 @@ func checkContract(t *testing.T, req *http.Request, resp *http.Response, body []
 	}
 	out := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,
-		Body: io.NopCloser(bytes.NewReader(body)),
+		Body:    io.NopCloser(bytes.NewReader(body)),
 		Options: &openapi3filter.Options{IncludeResponseStatus: true},
 	}
 	if resp.Header.Get("Content-Type") == "text/event-stream" {

@@ -70,7 +70,7 @@ func TestKeepAliveWhileQuiet(t *testing.T) {
 	is.NoErr(err)
 	defer resp.Body.Close()
 	is.Equal(resp.Header.Get("Content-Type"), "text/event-stream") // SSE
-	is.Equal(resp.Header.Get("Cache-Control"), "no-cache")        // not cached
+	is.Equal(resp.Header.Get("Cache-Control"), "no-cache")         // not cached
 	raw, err := io.ReadAll(resp.Body)
 	is.NoErr(err)
 	is.True(strings.Contains(string(raw), ": keep-alive\n\n")) // comments while waiting
@@ -104,8 +104,8 @@ func TestCancelQueuedTask(t *testing.T) {
 	last := frames[len(frames)-1]
 	is.Equal(last.Event, wire.EventEnd) // ends with end
 	end := decode[wire.EndFrame](t, last.Data)
-	is.True(end.Canceled)          // canceled
-	is.Equal(end.TokensOut, 0)     // nothing ran
+	is.True(end.Canceled)                                          // canceled
+	is.Equal(end.TokensOut, 0)                                     // nothing ran
 	is.Equal(status(t, o, queued.TaskID).State, wire.TaskCanceled) // state
 }
 
@@ -138,7 +138,7 @@ func TestCancelRunningTaskClosesTheEngineRequest(t *testing.T) {
 	last := frames[len(frames)-1]
 	is.Equal(last.Event, wire.EventEnd) // ends with end
 	end := decode[wire.EndFrame](t, last.Data)
-	is.True(end.Canceled)                       // canceled
+	is.True(end.Canceled)                           // canceled
 	is.Equal(end.FinishReason, wire.FinishCanceled) // reason
 	_, n := tokensOf(frames)
 	is.Equal(end.TokensOut, n) // exactly the tokens streamed before the end

@@ -78,11 +78,11 @@ func TestTaskStreamsToTheEnd(t *testing.T) {
 	is := is.New(t)
 	_, o := cluster(t, "", 2, "--token-delay", "1ms")
 	resp, raw := call(t, "POST", o.URL+"/v2/tasks", task(`,"max_tokens":16`))
-	is.Equal(resp.StatusCode, 202)                             // accepted
+	is.Equal(resp.StatusCode, 202) // accepted
 	adm := decode[wire.AdmissionResponse](t, raw)
 	is.Equal(resp.Header.Get("Location"), "/v2/tasks/"+adm.TaskID) // Location
-	is.Equal(len(adm.TaskID), 26)                                 // a ULID
-	is.Equal(adm.Streams.SSE, "/v2/tasks/"+adm.TaskID+"/events")  // stream URL
+	is.Equal(len(adm.TaskID), 26)                                  // a ULID
+	is.Equal(adm.Streams.SSE, "/v2/tasks/"+adm.TaskID+"/events")   // stream URL
 
 	frames := stream(t, o, adm)
 	is.Equal(frames[0].Event, wire.EventStarted) // started first
@@ -93,10 +93,10 @@ func TestTaskStreamsToTheEnd(t *testing.T) {
 	is.Equal(last.Event, wire.EventEnd) // one terminal frame, last
 	end := decode[wire.EndFrame](t, last.Data)
 	_, n := tokensOf(frames)
-	is.Equal(n, 16)                          // every token
-	is.Equal(end.TokensOut, 16)              // counted
+	is.Equal(n, 16)                               // every token
+	is.Equal(end.TokensOut, 16)                   // counted
 	is.Equal(end.FinishReason, wire.FinishLength) // hit max_tokens
-	is.True(!end.Canceled)                   // not canceled
+	is.True(!end.Canceled)                        // not canceled
 	idx := 0
 	sawMetrics := false
 	for _, f := range frames {
@@ -116,15 +116,15 @@ func TestTaskStreamsToTheEnd(t *testing.T) {
 		st = status(t, o, adm.TaskID)
 		return st.TranscriptArtifactID != ""
 	})
-	is.Equal(st.State, wire.TaskCompleted) // completed
-	is.Equal(st.TokensOut, 16)             // tokens
-	is.Equal(st.PoolID, "sim-0")           // where it ran
+	is.Equal(st.State, wire.TaskCompleted)            // completed
+	is.Equal(st.TokensOut, 16)                        // tokens
+	is.Equal(st.PoolID, "sim-0")                      // where it ran
 	is.True(st.StartedMs != nil && st.EndedMs != nil) // timestamps
 
 	resp, raw = call(t, "GET", o.URL+"/v2/artifacts/"+st.TranscriptArtifactID, nil)
 	is.Equal(resp.StatusCode, 200) // transcript stored
 	art := decode[wire.Artifact](t, raw)
-	is.Equal(art.Kind, wire.ArtifactTrace) // kind trace
+	is.Equal(art.Kind, wire.ArtifactTrace)                                       // kind trace
 	is.True(contains(art.Tags, "sse") && contains(art.Tags, "task:"+adm.TaskID)) // tags
 	var content struct {
 		Frames []struct {
@@ -136,13 +136,25 @@ func TestTaskStreamsToTheEnd(t *testing.T) {
 	is.NoErr(json.Unmarshal(art.Content, &content))
 	is.Equal(len(content.Frames), len(frames)) // the whole stream
 	for i, f := range content.Frames {
-		is.Equal(f.Event, frames[i].Event)               // same frames
-		is.Equal(string(f.Data), string(frames[i].Data)) // same data
+		is.Equal(f.ID, frames[i].ID)                                   // same ids
+		is.Equal(f.Event, frames[i].Event)                             // same frames
+		is.Equal(jsonValue(t, f.Data), jsonValue(t, frames[i].Data)) // same data (stored canonically)
 	}
 	meta := decode[wire.TranscriptMetadata](t, art.Metadata)
-	is.Equal(meta.PoolID, "sim-0")     // metadata: pool
-	is.Equal(meta.ModelRef, "tiny")    // metadata: model
+	is.Equal(meta.PoolID, "sim-0")                 // metadata: pool
+	is.Equal(meta.ModelRef, "tiny")                // metadata: model
 	is.Equal(meta.Engine, wire.Engine("llamacpp")) // metadata: engine
+}
+
+// jsonValue decodes JSON for a comparison that ignores key order.
+func jsonValue(t *testing.T, raw []byte) string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(v) // maps marshal with sorted keys
+	return string(b)
 }
 
 func contains(xs []string, x string) bool {
@@ -177,13 +189,13 @@ func TestRejectPolicyWhenQueueFull(t *testing.T) {
 	resp, raw := call(t, "POST", o.URL+"/v2/tasks", task(""))
 	is.Equal(resp.StatusCode, 429) // full
 	env := decode[wire.ErrorEnvelope](t, raw)
-	is.Equal(env.Code, wire.CodeAdmissionReject)      // code
-	is.Equal(env.PolicyLabel, wire.PolicyReject)      // policy label
-	is.True(env.Retriable != nil && *env.Retriable)   // retriable
-	is.True(env.RetryAfterMs != nil)                  // backoff in the body
+	is.Equal(env.Code, wire.CodeAdmissionReject)    // code
+	is.Equal(env.PolicyLabel, wire.PolicyReject)    // policy label
+	is.True(env.Retriable != nil && *env.Retriable) // retriable
+	is.True(env.RetryAfterMs != nil)                // backoff in the body
 	ra, err := strconv.Atoi(resp.Header.Get("Retry-After"))
 	is.NoErr(err)
-	is.True(ra >= 1)                                  // Retry-After ≥ 1 s
+	is.True(ra >= 1)                                                                    // Retry-After ≥ 1 s
 	is.Equal(resp.Header.Get("X-Backoff-Ms"), strconv.FormatInt(*env.RetryAfterMs, 10)) // same backoff
 }
 
@@ -203,8 +215,8 @@ func TestDropLRUEvictsOldestOfEqualOrLowerPriority(t *testing.T) {
 	resp, raw := call(t, "POST", o.URL+"/v2/tasks", task(`,"priority":"batch"`))
 	is.Equal(resp.StatusCode, 429) // nothing of equal or lower priority to evict
 	env := decode[wire.ErrorEnvelope](t, raw)
-	is.Equal(env.Code, wire.CodeQueueFullDropLRU)  // code
-	is.Equal(env.PolicyLabel, wire.PolicyDropLRU)  // label
+	is.Equal(env.Code, wire.CodeQueueFullDropLRU) // code
+	is.Equal(env.PolicyLabel, wire.PolicyDropLRU) // label
 }
 
 func TestInteractiveBeforeBatch(t *testing.T) {

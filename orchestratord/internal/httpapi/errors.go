@@ -83,7 +83,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		writeJSON(c, status, openAIError(p, status))
 		return
 	}
-	env := wire.ErrorEnvelope{Code: p.Code, Message: p.Message, Engine: p.Engine, PolicyLabel: p.Policy}
+	env := wire.ErrorEnvelope{Code: p.Code, Message: p.Message, Engine: wire.Engine(p.Engine), PolicyLabel: p.Policy}
 	if p.Retriable || status == http.StatusTooManyRequests {
 		t := true
 		env.Retriable = &t
@@ -108,7 +108,7 @@ func openAIError(p *problem.Error, status int) wire.OpenAIError {
 	case status >= 500:
 		typ = "server_error"
 	}
-	return wire.OpenAIError{Error: wire.OpenAIErrorBody{Message: p.Message, Type: typ, Code: strings.ToLower(p.Code), Param: p.Field}}
+	return wire.OpenAIError{Error: wire.OpenAIErrorBody{Message: p.Message, Type: typ, Code: strings.ToLower(string(p.Code)), Param: p.Field}}
 }
 
 func writeJSON(c echo.Context, status int, v any) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/orchestratord/orchestratord/contracts/wire"
 	"github.com/orchestratord/orchestratord/libs/admission"
 	"github.com/orchestratord/orchestratord/libs/placement"
 	"github.com/orchestratord/orchestratord/libs/streaming"
@@ -115,8 +116,10 @@ func (s *Service) checkDeadlineLocked(spec Spec, pools []placement.Pool) error {
 	if spec.Deadline < 0 {
 		return problem.New(wire.CodeDeadlineUnmet, "deadline_ms must be greater than 0")
 	}
+	// Only what was measured counts: with no drain rate or pool speed
+	// measured yet, nothing speaks against the deadline.
 	wait := time.Duration(0)
-	if free := s.freeSlotsFor(spec, pools); free == 0 {
+	if free := s.freeSlotsFor(spec, pools); free == 0 && s.queue.DrainRate() > 0 {
 		wait = s.queue.EstimateWait(s.queue.Len())
 	}
 	ids := make([]string, 0, 4)

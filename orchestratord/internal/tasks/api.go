@@ -36,8 +36,8 @@ func (s *Service) Status(_ context.Context, id string) (wire.TaskStatus, error) 
 		return wire.TaskStatus{}, err
 	}
 	out := wire.TaskStatus{
-		TaskID: st.ID, SessionID: st.SessionID, State: string(st.State), ModelRef: st.Model,
-		Engine: st.Engine, PoolID: st.PoolID, NodeID: st.NodeID, TokensOut: st.TokensOut,
+		TaskID: st.ID, SessionID: st.SessionID, State: wire.TaskState(st.State), ModelRef: st.Model,
+		Engine: wire.Engine(st.Engine), PoolID: st.PoolID, NodeID: st.NodeID, TokensOut: st.TokensOut,
 		CreatedMs: st.Created.UnixMilli(), TranscriptArtifactID: st.TranscriptID,
 	}
 	if st.QueuePosition >= 0 {

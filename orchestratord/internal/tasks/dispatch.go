@@ -9,7 +9,6 @@ import (
 	"github.com/orchestratord/orchestratord/contracts/wire"
 	"github.com/orchestratord/orchestratord/libs/admission"
 	"github.com/orchestratord/orchestratord/libs/placement"
-	"github.com/orchestratord/orchestratord/orchestratord/internal/problem"
 )
 
 // housekeepingEvery paces queue-position updates and record expiry.

@@ -1,9 +1,10 @@
 package tasks
 
 import (
-	"github.com/orchestratord/orchestratord/contracts/wire"
 	"context"
 	"time"
+
+	"github.com/orchestratord/orchestratord/contracts/wire"
 
 	"github.com/orchestratord/orchestratord/libs/admission"
 	"github.com/orchestratord/orchestratord/libs/engine"

@@ -9,7 +9,6 @@ import (
 	"github.com/orchestratord/orchestratord/contracts/wire"
 	"github.com/orchestratord/orchestratord/libs/engine"
 	"github.com/orchestratord/orchestratord/libs/streaming"
-	"github.com/orchestratord/orchestratord/orchestratord/internal/problem"
 )
 
 // run drives one task on its leased pool until it ends, retrying on another
@@ -145,7 +144,7 @@ func (s *Service) complete(r *record, res engine.Result, err error) {
 	default:
 		code, msg := classify(err)
 		if s.finish(r, errorFrame(code, msg, eng), Failed) {
-			s.deps.Log.Warn().Str("task_id", r.spec.ID).Str("pool_id", pool).Str("code", code).
+			s.deps.Log.Warn().Str("task_id", r.spec.ID).Str("pool_id", pool).Str("code", string(code)).
 				Str("error", err.Error()).Msg("task failed on the engine")
 		}
 	}

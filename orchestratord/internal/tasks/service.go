@@ -12,6 +12,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/orchestratord/orchestratord/contracts/wire"
 	"github.com/orchestratord/orchestratord/libs/admission"
 	"github.com/orchestratord/orchestratord/libs/metrics"
 	"github.com/orchestratord/orchestratord/libs/placement"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/orchestratord/orchestratord/contracts/wire"
 	"github.com/orchestratord/orchestratord/libs/admission"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/problem"
 )
@@ -72,4 +73,5 @@ func (s *Service) runningIDs() []string {
 
 // errShuttingDown is returned by Submit once Shutdown has begun.
 var errShuttingDown = &problem.Error{Code: wire.CodePoolUnavailable, Retriable: true, Message: "orchestratord is shutting down"}
+
 type admissionEntry = admission.Entry[*record]

@@ -16,7 +16,7 @@ import (
 // a Spec. Every failure is INVALID_PARAMS naming the field, except a
 // non-positive deadline, which is DEADLINE_UNMET.
 func (s *Service) specFromRequest(req wire.TaskRequest) (Spec, error) {
-	sp := Spec{ID: req.TaskID, SessionID: req.SessionID, Model: req.ModelRef, Engine: req.Engine}
+	sp := Spec{ID: req.TaskID, SessionID: req.SessionID, Model: req.ModelRef, Engine: string(req.Engine)}
 	if req.TaskID != "" && !wire.ValidID(req.TaskID) {
 		return Spec{}, problem.Invalid("task_id", "want 1-128 characters of [A-Za-z0-9._:@+-]")
 	}
@@ -28,7 +28,7 @@ func (s *Service) specFromRequest(req wire.TaskRequest) (Spec, error) {
 		return Spec{}, problem.Invalid("workload", "required: completion, embedding or rerank")
 	case wire.WorkloadCompletion:
 	case wire.WorkloadEmbedding, wire.WorkloadRerank:
-		return Spec{}, &problem.Error{Code: wire.CodePoolUnavailable, Message: "no registered pool serves the " + req.Workload + " workload"}
+		return Spec{}, &problem.Error{Code: wire.CodePoolUnavailable, Message: "no registered pool serves the " + string(req.Workload) + " workload"}
 	default:
 		return Spec{}, problem.Invalid("workload", "want completion, embedding or rerank, got %q", req.Workload)
 	}
@@ -42,8 +42,8 @@ func (s *Service) specFromRequest(req wire.TaskRequest) (Spec, error) {
 		return Spec{}, problem.Invalid("engine", "want llamacpp, vllm, tgi, ollama or openai, got %q", req.Engine)
 	}
 	switch {
-	case req.Prompt != nil:
-		sp.Prompt = *req.Prompt
+	case req.Prompt != "":
+		sp.Prompt = req.Prompt
 	case len(req.Inputs) > 0:
 		sp.Prompt = strings.Join(req.Inputs, "\n")
 	default:
