@@ -1,3 +1,16 @@
 module github.com/orchestratord/orchestratord/contracts
 
 go 1.26
+
+require github.com/matryer/is v1.4.1
+
+require github.com/gorilla/mux v1.8.0 // indirect
+
+require (
+	github.com/getkin/kin-openapi v0.153.0
+	github.com/go-openapi/jsonpointer v0.22.5 // indirect
+	github.com/go-openapi/swag/jsonname v0.25.5 // indirect
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // indirect
+	go.yaml.in/yaml/v4 v4.0.0 // indirect
+	golang.org/x/text v0.14.0 // indirect
+)

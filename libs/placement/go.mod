@@ -1,3 +1,5 @@
 module github.com/orchestratord/orchestratord/libs/placement
 
 go 1.26
+
+require github.com/matryer/is v1.4.1 // indirect

@@ -136,8 +136,8 @@ func TestTaskStreamsToTheEnd(t *testing.T) {
 	is.NoErr(json.Unmarshal(art.Content, &content))
 	is.Equal(len(content.Frames), len(frames)) // the whole stream
 	for i, f := range content.Frames {
-		is.Equal(f.ID, frames[i].ID)                                   // same ids
-		is.Equal(f.Event, frames[i].Event)                             // same frames
+		is.Equal(f.ID, frames[i].ID)                                 // same ids
+		is.Equal(f.Event, frames[i].Event)                           // same frames
 		is.Equal(jsonValue(t, f.Data), jsonValue(t, frames[i].Data)) // same data (stored canonically)
 	}
 	meta := decode[wire.TranscriptMetadata](t, art.Metadata)
