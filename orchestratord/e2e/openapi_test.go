@@ -11,7 +11,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/orchestratord/orchestratord/contracts/openapi"
 )
@@ -37,7 +37,7 @@ func contractRouter(t *testing.T) routers.Router {
 			return
 		}
 		doc.Servers = nil // match any host
-		spec.router, spec.err = legacy.NewRouter(doc)
+		spec.router, spec.err = gorillamux.NewRouter(doc)
 	})
 	if spec.err != nil {
 		t.Fatalf("load OpenAPI: %v", spec.err)
