@@ -1,0 +1,92 @@
+package main
+
+import (
+	"time"
+
+	"github.com/orchestratord/orchestratord/tools/loadgen"
+)
+
+// Scenario names, in the order a default session runs them.
+const (
+	scenarioC1          = "c1"
+	scenarioSaturated   = "saturated"
+	scenarioUnsaturated = "unsaturated"
+	scenarioRSS512      = "rss512"
+	scenarioAdmit       = "admit"
+)
+
+// scenario is one point of the benchmark: its targets measured one after
+// another, at one concurrency, against one engine process and one daemon.
+type scenario struct {
+	name        string
+	title       string
+	concurrency int
+	// tokenDelay is the simulated engine's pause between tokens.
+	tokenDelay time.Duration
+	// targets run in this order within each repeat.
+	targets []loadgen.Target
+	// throughput: the point is about tokens/s against direct; latency: about
+	// TTFT added to direct's.
+	throughput, latency bool
+}
+
+// streamTargets are the three relays every streaming scenario compares.
+func streamTargets() []loadgen.Target {
+	return []loadgen.Target{loadgen.TargetDirect, loadgen.TargetProxy, loadgen.TargetOrchd}
+}
+
+// scenarios is the catalogue, in the default order.
+func scenarios() []scenario {
+	return []scenario{
+		{name: scenarioC1, title: "one stream at a time (latency)", concurrency: 1,
+			targets: streamTargets(), throughput: true, latency: true},
+		{name: scenarioSaturated, title: "256 concurrent streams, no delay between tokens", concurrency: 256,
+			targets: streamTargets(), throughput: true},
+		{name: scenarioUnsaturated, title: "64 concurrent streams, 5 ms between tokens", concurrency: 64,
+			tokenDelay: 5 * time.Millisecond, targets: streamTargets(), latency: true},
+		{name: scenarioRSS512, title: "512 concurrent streams, no delay between tokens: CPU and RSS", concurrency: 512,
+			targets: streamTargets(), throughput: true},
+		{name: scenarioAdmit, title: "admission alone: POST /v2/tasks, every task stays queued", concurrency: 32,
+			targets: []loadgen.Target{loadgen.TargetAdmit}},
+	}
+}
+
+// scenarioNames lists the catalogue's names in order.
+func scenarioNames() []string {
+	all := scenarios()
+	names := make([]string, len(all))
+	for i, s := range all {
+		names[i] = s.name
+	}
+	return names
+}
+
+// lookupScenario finds a scenario of the catalogue by name.
+func lookupScenario(name string) (scenario, bool) {
+	for _, s := range scenarios() {
+		if s.name == name {
+			return s, true
+		}
+	}
+	return scenario{}, false
+}
+
+// needsEngine: the scenario streams from a simulated engine.
+func (s scenario) needsEngine() bool {
+	for _, t := range s.targets {
+		if t != loadgen.TargetAdmit {
+			return true
+		}
+	}
+	return false
+}
+
+// needsDaemon: the scenario measures orchestratord.
+func (s scenario) needsDaemon() bool {
+	for _, t := range s.targets {
+		if t == loadgen.TargetOrchd || t == loadgen.TargetAdmit {
+			return true
+		}
+	}
+	return false
+}

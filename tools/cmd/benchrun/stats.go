@@ -1,0 +1,114 @@
+package main
+
+import (
+	"slices"
+
+	"github.com/orchestratord/orchestratord/tools/loadgen"
+)
+
+// median is the middle value of xs, the mean of the two middle ones for an
+// even count, 0 for none.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// highest and lowest are the best value of a rate and of a time; 0 for none.
+func highest(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	return slices.Max(xs)
+}
+
+func lowest(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	return slices.Min(xs)
+}
+
+// ratio is a/b, and false when b is not positive.
+func ratio(a, b float64) (float64, bool) {
+	if b <= 0 {
+		return 0, false
+	}
+	return a / b, true
+}
+
+// flagged says whether a run's figures need a second look.
+func flagged(r loadgen.Report) bool {
+	return r.Errors > 0 || r.Incomplete > 0 || r.Requests == 0 || r.Interrupted
+}
+
+// summarize makes the point of target out of the runs of a scenario.
+func summarize(target loadgen.Target, runs []RunResult) Point {
+	p := Point{Target: target}
+	var tokens, reqs, ttft, cpu []float64
+	for _, r := range runs {
+		if r.Target != target {
+			continue
+		}
+		p.Runs++
+		p.Flagged = p.Flagged || r.Flagged
+		p.Errors += r.Errors
+		p.Incomplete += r.Incomplete
+		p.PeakRSSKiB = max(p.PeakRSSKiB, r.PeakRSSKiB)
+		if r.Requests == 0 {
+			continue
+		}
+		tokens = append(tokens, r.TokensPerSec)
+		reqs = append(reqs, r.RequestsPerSec)
+		ttft = append(ttft, r.TTFTP50Ms)
+		if r.PID > 0 {
+			cpu = append(cpu, r.CPUMicrosPerRequest)
+		}
+	}
+	p.TokensPerSec = Stat{Best: highest(tokens), Median: median(tokens)}
+	p.RequestsPerSec = Stat{Best: highest(reqs), Median: median(reqs)}
+	p.TTFTP50Ms = Stat{Best: lowest(ttft), Median: median(ttft)}
+	p.CPUMicrosPerRequest = Stat{Best: lowest(cpu), Median: median(cpu)}
+	return p
+}
+
+// relativeTo compares p with direct; nil when direct measured nothing.
+func relativeTo(p, direct Point) *Relative {
+	med, ok1 := ratio(p.TokensPerSec.Median, direct.TokensPerSec.Median)
+	best, ok2 := ratio(p.TokensPerSec.Best, direct.TokensPerSec.Best)
+	if !ok1 || !ok2 || p.TokensPerSec.Median == 0 {
+		return nil
+	}
+	return &Relative{
+		TokensRatio:     med,
+		TokensRatioBest: best,
+		TTFTAddedMs:     p.TTFTP50Ms.Median - direct.TTFTP50Ms.Median,
+		TTFTAddedBestMs: p.TTFTP50Ms.Best - direct.TTFTP50Ms.Best,
+	}
+}
+
+// points sums up runs per target, in the order of targets, and compares
+// every one with direct when direct ran.
+func points(targets []loadgen.Target, runs []RunResult) []Point {
+	out := make([]Point, 0, len(targets))
+	for _, t := range targets {
+		if p := summarize(t, runs); p.Runs > 0 {
+			out = append(out, p)
+		}
+	}
+	direct := slices.IndexFunc(out, func(p Point) bool { return p.Target == loadgen.TargetDirect })
+	if direct < 0 {
+		return out
+	}
+	for i := range out {
+		out[i].VsDirect = relativeTo(out[i], out[direct])
+	}
+	return out
+}
