@@ -2,4 +2,4 @@ module github.com/orchestratord/orchestratord/libs/placement
 
 go 1.26
 
-require github.com/matryer/is v1.4.1 // indirect
+require github.com/matryer/is v1.4.1
