@@ -64,10 +64,11 @@ type Log struct {
 	subs       []chan struct{} // readers to wake, each with capacity 1
 }
 
-// Initial capacities: enough for a 64-token completion without regrowing.
+// Initial capacities: room for the started frame and a few tokens; a queued
+// task holds only this, and reserve doubles as a stream grows.
 const (
-	initialBufCap    = 4096
-	initialFramesCap = 80
+	initialBufCap    = 512
+	initialFramesCap = 8
 )
 
 // NewLog returns an empty, open log.

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/matryer/is"
 
@@ -126,8 +127,8 @@ func TestBearerAuth(t *testing.T) {
 		})
 	}
 	is := is.New(t)
+	waitFor(t, 5*time.Second, "request log lines", func() bool { return strings.Contains(o.Logs(), `"identity":"`) }) // its fingerprint is logged
 	is.True(!strings.Contains(o.Logs(), "s3cret-token")) // the token never reaches the logs
-	is.True(strings.Contains(o.Logs(), `"identity":"`))  // its fingerprint does
 }
 
 func TestMetricsAuthWhenAsked(t *testing.T) {

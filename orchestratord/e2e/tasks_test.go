@@ -127,34 +127,27 @@ func TestTaskStreamsToTheEnd(t *testing.T) {
 	is.Equal(art.Kind, wire.ArtifactTrace)                                       // kind trace
 	is.True(contains(art.Tags, "sse") && contains(art.Tags, "task:"+adm.TaskID)) // tags
 	var content struct {
-		Frames []struct {
-			ID    uint64          `json:"id"`
-			Event string          `json:"event"`
-			Data  json.RawMessage `json:"data"`
-		} `json:"frames"`
+		Format string `json:"format"`
+		SSE    string `json:"sse"`
+		TaskID string `json:"task_id"`
 	}
 	is.NoErr(json.Unmarshal(art.Content, &content))
-	is.Equal(len(content.Frames), len(frames)) // the whole stream
-	for i, f := range content.Frames {
-		is.Equal(f.ID, frames[i].ID)                                 // same ids
-		is.Equal(f.Event, frames[i].Event)                           // same frames
-		is.Equal(jsonValue(t, f.Data), jsonValue(t, frames[i].Data)) // same data (stored canonically)
+	is.Equal(content.Format, "text/event-stream") // the stream as streamed
+	is.Equal(content.TaskID, adm.TaskID)          // whose
+	stored, err := readFrames(strings.NewReader(content.SSE), nil)
+	is.NoErr(err)
+	is.Equal(len(stored), len(frames)) // the whole stream
+	for i, f := range stored {
+		is.Equal(f.ID, frames[i].ID)                     // same ids
+		is.Equal(f.Event, frames[i].Event)               // same frames
+		is.Equal(string(f.Data), string(frames[i].Data)) // byte for byte
 	}
+	late := stream(t, o, adm) // served from the transcript once the log left memory
+	is.Equal(len(late), len(frames))
 	meta := decode[wire.TranscriptMetadata](t, art.Metadata)
 	is.Equal(meta.PoolID, "sim-0")                 // metadata: pool
 	is.Equal(meta.ModelRef, "tiny")                // metadata: model
 	is.Equal(meta.Engine, wire.Engine("llamacpp")) // metadata: engine
-}
-
-// jsonValue decodes JSON for a comparison that ignores key order.
-func jsonValue(t *testing.T, raw []byte) string {
-	t.Helper()
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Fatal(err)
-	}
-	b, _ := json.Marshal(v) // maps marshal with sorted keys
-	return string(b)
 }
 
 func contains(xs []string, x string) bool {

@@ -92,6 +92,7 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 		QueueCapacity: cfg.Queue.Capacity, QueuePolicy: policy, Strategy: strategy,
 		Retries: cfg.Dispatch.Retries, TokenTimeout: config.Duration(cfg.Dispatch.TokenTimeoutMs),
 		Retention: config.Duration(cfg.Events.RetentionMs), MaxTokens: cfg.Limits.MaxTokens,
+		MaxRetained: cfg.Events.MaxRetained,
 	}, tasks.Deps{
 		Events: hub, Pools: registry, Engines: engines, Transcripts: store, Metrics: m,
 		Log: log.With().Str("component", "tasks").Logger(), NewID: ids.Next,

@@ -21,6 +21,7 @@ type Config struct {
 	NodeToken      string `yaml:"-"`
 	MetricsAuth    bool   `yaml:"metrics_auth"`
 	InsecureNoAuth bool   `yaml:"-"`
+	PprofAddr      string `yaml:"-"` // profiling endpoint, loopback only
 	LogLevel       string `yaml:"log_level"`
 	LogFormat      string `yaml:"log_format"`
 
@@ -65,6 +66,10 @@ type Events struct {
 	// KeepAliveMs is the longest quiet spell on an SSE stream before a
 	// ": keep-alive" comment (api.md §3 says at least every 15 s).
 	KeepAliveMs int64 `yaml:"keepalive_ms"`
+	// MaxRetained bounds how many finished tasks are kept for status and
+	// late readers, whatever the retention (memory bound); the oldest go
+	// first. Their transcripts remain.
+	MaxRetained int `yaml:"max_retained"`
 }
 
 // Sessions configures session TTL and default budgets.
@@ -115,7 +120,7 @@ func Default() Config {
 		Placement: Placement{Strategy: "least-loaded"},
 		Nodes:     Nodes{HeartbeatIntervalMs: 5000, TimeoutMs: 15000},
 		Dispatch:  Dispatch{Retries: 2, TokenTimeoutMs: 60000},
-		Events:    Events{RetentionMs: 600000, KeepAliveMs: 15000},
+		Events:    Events{RetentionMs: 600000, KeepAliveMs: 15000, MaxRetained: 100000},
 		Sessions:  Sessions{TTLMs: 600000},
 		Limits:    Limits{BodyBytes: 1 << 20, ArtifactBytes: 8 << 20, MaxTokens: 32768},
 		Shutdown:  Shutdown{GraceMs: 30000},
@@ -179,6 +184,9 @@ func (c Config) Validate() error {
 	if c.Events.KeepAliveMs < 1 || c.Events.KeepAliveMs > 15000 {
 		bad("events.keepalive_ms", "must be between 1 and 15000, got %d", c.Events.KeepAliveMs)
 	}
+	if c.Events.MaxRetained < 1 {
+		bad("events.max_retained", "must be at least 1, got %d", c.Events.MaxRetained)
+	}
 	if c.Sessions.TTLMs < 1 {
 		bad("sessions.ttl_ms", "must be at least 1, got %d", c.Sessions.TTLMs)
 	}
@@ -228,6 +236,13 @@ func (c Config) Validate() error {
 		}
 		if p.CtxMax < 0 {
 			bad(key+".ctx_max", "must not be negative, got %d", p.CtxMax)
+		}
+	}
+	if c.PprofAddr != "" {
+		host, _, err := net.SplitHostPort(c.PprofAddr)
+		ip := net.ParseIP(host)
+		if err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			bad("pprof-addr", "want a loopback host:port, got %q", c.PprofAddr)
 		}
 	}
 	if err := c.checkAuth(); err != nil {

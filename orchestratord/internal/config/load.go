@@ -31,6 +31,7 @@ func Load(args []string, env Env, stderr io.Writer) (Config, error) {
 		logLevel   = fs.String("log-level", cfg.LogLevel, "trace|debug|info|warn|error (env ORCHD_LOG_LEVEL)")
 		logFormat  = fs.String("log-format", cfg.LogFormat, "json|console (env ORCHD_LOG_FORMAT)")
 		insecure   = fs.Bool("insecure-no-auth", false, "allow a non-loopback bind without an API token")
+		pprofAddr  = fs.String("pprof-addr", "", "serve net/http/pprof on this loopback host:port (off when empty)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -66,6 +67,8 @@ func Load(args []string, env Env, stderr io.Writer) (Config, error) {
 			cfg.LogFormat = *logFormat
 		case "insecure-no-auth":
 			cfg.InsecureNoAuth = *insecure
+		case "pprof-addr":
+			cfg.PprofAddr = *pprofAddr
 		}
 	})
 	return cfg, cfg.Validate()

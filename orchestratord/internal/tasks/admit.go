@@ -71,7 +71,7 @@ func (s *Service) Submit(spec Spec) (Admission, error) {
 	}
 	s.deps.Metrics.TaskEnqueued(metricsEngine(anyEngine(spec.Engine)), metricsPriority(spec.Priority))
 	s.setQueueDepthLocked()
-	starts, dead := s.dispatchLocked()
+	starts, dead := s.dispatchLocked(false)
 	adm := s.admissionLocked(r, false)
 	r.lastPos = adm.QueuePosition
 	// The started frame goes first, before any run can append a token.

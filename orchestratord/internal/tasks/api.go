@@ -64,6 +64,6 @@ func (s *Service) Cancel(_ context.Context, id string) error {
 }
 
 // Events returns a task's event log for streaming.
-func (s *Service) Events(_ context.Context, id string) (*streaming.Log, error) {
-	return s.Log(id)
+func (s *Service) Events(ctx context.Context, id string) (*streaming.Log, error) {
+	return s.Log(ctx, id)
 }

@@ -33,28 +33,37 @@ func (s *Service) dispatchLoop(ctx context.Context, poolEvents <-chan struct{}) 
 	}
 }
 
-// dispatch starts every queued task that can be placed now.
+// dispatch starts every queued task that can be placed now. After a pool
+// change it also walks the whole queue for tasks no pool can serve any more.
 func (s *Service) dispatch() {
 	s.mu.Lock()
-	starts, dead := s.dispatchLocked()
+	starts, dead := s.dispatchLocked(s.deps.Pools.Version() != s.scannedVersion)
 	s.mu.Unlock()
 	s.launch(starts)
 	s.failUnplaceable(dead)
 }
 
-// dispatchLocked walks the queue in priority order and places what it can.
-// It returns the tasks to launch (already leased and out of the queue) and
-// the tasks no registered pool can ever serve (out of the queue).
-func (s *Service) dispatchLocked() (starts, dead []*record) {
+// dispatchLocked walks the queue in priority order and places what it can,
+// stopping once no slot is free (so admission under a full cluster stays
+// O(1)); with full it walks everything to find tasks no registered pool can
+// ever serve. It returns the tasks to launch (already leased and out of the
+// queue) and the unservable ones (out of the queue).
+func (s *Service) dispatchLocked(full bool) (starts, dead []*record) {
 	if s.queue.Len() == 0 || s.closing {
 		return nil, nil
 	}
 	pools := s.refreshPoolsLocked()
+	if full {
+		s.scannedVersion = s.pools.version
+	}
 	free := 0
 	for i := range pools {
 		if pools[i].Online && pools[i].Ready && !pools[i].Draining {
 			free += pools[i].SlotsFree
 		}
+	}
+	if free == 0 && !full {
+		return nil, nil
 	}
 	s.queue.Scan(func(_ int, e admission.Entry[*record]) bool {
 		r := e.Value
@@ -75,8 +84,8 @@ func (s *Service) dispatchLocked() (starts, dead []*record) {
 			dead = append(dead, r)
 		}
 		// Keep scanning while slots remain: a task behind may fit a pool
-		// the ones ahead cannot use. Unplaceable tasks are always found.
-		return free > 0 || len(dead) == 0
+		// the ones ahead cannot use.
+		return free > 0 || full
 	})
 	now := s.now()
 	for _, r := range starts {

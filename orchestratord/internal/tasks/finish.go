@@ -6,8 +6,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/orchestratord/orchestratord/contracts/wire"
 	"github.com/orchestratord/orchestratord/libs/artifacts"
 	"github.com/orchestratord/orchestratord/libs/metrics"
+	"github.com/orchestratord/orchestratord/libs/streaming"
 )
 
 // finish appends the task's terminal frame and records the outcome. Exactly
@@ -66,49 +68,39 @@ func (s *Service) finish(r *record, t terminal, state State) bool {
 	return true
 }
 
-// transcriptFrame is one frame of a stored transcript.
-type transcriptFrame struct {
-	ID    uint64          `json:"id"`
-	Event string          `json:"event"`
-	Data  json.RawMessage `json:"data"`
-}
-
-// storeTranscript writes the task's full event transcript as a `trace`
-// artifact (api.md §7) in the background; the task status names it once
-// stored.
+// storeTranscript writes the task's full event stream as a `trace` artifact
+// (api.md §7) in the background. The content is built in canonical JSON
+// (RFC 8785) so the store only has to verify it: {"format":
+// "text/event-stream", "sse": <the SSE bytes exactly as streamed>, "task_id"}.
+// Once stored, the in-memory log is dropped; later readers are served from
+// the transcript.
 func (s *Service) storeTranscript(r *record) {
 	s.runs.Add(1)
 	go func() {
 		defer s.runs.Done()
-		frames := r.log.Frames(0)
-		tf := make([]transcriptFrame, len(frames))
-		for i, f := range frames {
-			tf[i] = transcriptFrame{ID: f.Seq, Event: f.Event, Data: f.Data}
-		}
+		sse, _, _ := r.log.ReadFrom(0, false, nil)
 		s.mu.Lock()
 		spec := r.spec
-		meta := map[string]string{
-			"engine": r.engine, "engine_version": r.engineVersion, "pool_id": r.poolID,
-			"node_id": r.nodeID, "model_ref": spec.Model,
+		meta := wire.TranscriptMetadata{
+			Engine: wire.Engine(r.engine), EngineVersion: r.engineVersion, PoolID: r.poolID,
+			NodeID: r.nodeID, ModelRef: spec.Model,
 		}
 		s.mu.Unlock()
-		content, err := json.Marshal(struct {
-			TaskID string            `json:"task_id"`
-			Frames []transcriptFrame `json:"frames"`
-		}{spec.ID, tf})
-		if err != nil {
-			s.deps.Log.Error().Err(err).Str("task_id", spec.ID).Msg("encode transcript")
-			return
-		}
+		content := make([]byte, 0, len(sse)+len(sse)/4+96)
+		content = append(content, `{"format":"text/event-stream","sse":`...)
+		content = artifacts.AppendString(content, string(sse))
+		content = append(content, `,"task_id":`...)
+		content = artifacts.AppendString(content, spec.ID)
+		content = append(content, '}')
 		metaJSON, _ := json.Marshal(meta)
-		tags := []string{"sse", "task:" + spec.ID}
+		tags := []string{wire.TagSSE, wire.TagTaskPrefix + spec.ID}
 		if spec.SessionID != "" {
-			tags = append(tags, "session:"+spec.SessionID)
+			tags = append(tags, wire.TagSessionPrefix+spec.SessionID)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		a, _, err := s.deps.Transcripts.Put(ctx, artifacts.Artifact{
-			Kind: "trace", Content: content, Tags: tags, Metadata: metaJSON,
+			Kind: string(wire.ArtifactTrace), Content: content, Tags: tags, Metadata: metaJSON,
 			CreatedMs: s.now().UnixMilli(),
 		})
 		if err != nil {
@@ -118,17 +110,51 @@ func (s *Service) storeTranscript(r *record) {
 		s.mu.Lock()
 		r.transcriptID = a.ID
 		s.mu.Unlock()
+		s.deps.Events.Delete(spec.ID)
 	}()
+}
+
+// archived serves a finished task whose log left memory from its transcript.
+func (s *Service) archived(ctx context.Context, id string) (*streaming.Log, bool) {
+	s.mu.Lock()
+	r, ok := s.tasks[id]
+	var tid string
+	var ended time.Time
+	if ok {
+		tid, ended = r.transcriptID, r.ended
+	}
+	s.mu.Unlock()
+	if tid == "" {
+		return nil, false
+	}
+	a, err := s.deps.Transcripts.Get(ctx, tid)
+	if err != nil {
+		s.deps.Log.Warn().Err(err).Str("task_id", id).Msg("read transcript")
+		return nil, false
+	}
+	var content struct {
+		SSE string `json:"sse"`
+	}
+	if err := json.Unmarshal(a.Content, &content); err != nil {
+		return nil, false
+	}
+	l, err := streaming.Restore([]byte(content.SSE), ended)
+	if err != nil {
+		s.deps.Log.Warn().Err(err).Str("task_id", id).Msg("restore transcript")
+		return nil, false
+	}
+	return l, true
 }
 
 // forgetExpiredLocked drops records that ended more than the retention ago.
 func (s *Service) forgetExpiredLocked(now time.Time) {
 	n := 0
-	for _, e := range s.endedFIFO {
-		if now.Sub(e.ended) < s.opt.Retention {
+	for i, e := range s.endedFIFO {
+		if now.Sub(e.ended) < s.opt.Retention && len(s.endedFIFO)-i <= s.opt.MaxRetained {
 			break
 		}
 		delete(s.tasks, e.id)
+		s.deps.Events.Delete(e.id)
 		n++
 	}
 	if n > 0 {

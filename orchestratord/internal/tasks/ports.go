@@ -32,7 +32,8 @@ type Engines interface {
 	Client(pool nodeapi.PoolView) (engine.Client, error)
 }
 
-// Transcripts stores a finished task's transcript.
+// Transcripts stores finished tasks' transcripts and reads them back.
 type Transcripts interface {
 	Put(ctx context.Context, a artifacts.Artifact) (artifacts.Artifact, bool, error)
+	Get(ctx context.Context, id string) (artifacts.Artifact, error)
 }

@@ -29,6 +29,7 @@ type Options struct {
 	TokenTimeout  time.Duration
 	Retention     time.Duration // finished records are forgotten after this
 	MaxTokens     int           // upper bound of max_tokens
+	MaxRetained   int           // finished records kept at most (oldest forgotten first)
 }
 
 // Deps are the service's collaborators.
@@ -50,14 +51,16 @@ type Service struct {
 	deps Deps
 	now  func() time.Time
 
-	mu        sync.Mutex
-	tasks     map[string]*record
-	queue     *admission.Queue[*record]
-	leases    map[string]int // pool id → slots held
-	stats     poolStats
-	pools     poolCache
-	closing   bool
-	endedFIFO []endedRef // finished tasks in end order, for retention
+	mu      sync.Mutex
+	tasks   map[string]*record
+	queue   *admission.Queue[*record]
+	leases  map[string]int // pool id → slots held
+	stats   poolStats
+	pools   poolCache
+	closing bool
+	// scannedVersion is the registry version of the last full queue scan.
+	scannedVersion uint64
+	endedFIFO      []endedRef // finished tasks in end order, for retention
 
 	wake    chan struct{}
 	runs    sync.WaitGroup // run goroutines and transcript writes
@@ -82,6 +85,8 @@ func New(opt Options, deps Deps) (*Service, error) {
 		return nil, errors.New("tasks: placer is required")
 	case deps.NewID == nil:
 		return nil, errors.New("tasks: id source is required")
+	case opt.MaxRetained < 1:
+		return nil, errors.New("tasks: max retained must be at least 1")
 	case opt.QueueCapacity < 1:
 		return nil, errors.New("tasks: queue capacity must be at least 1")
 	}
@@ -113,13 +118,16 @@ func (s *Service) Start() {
 	}()
 }
 
-// Log returns the event log of a task.
-func (s *Service) Log(id string) (*streaming.Log, error) {
-	l, ok := s.deps.Events.Get(id)
-	if !ok {
-		return nil, problem.New(wire.CodeNotFound, "task %s not found", id)
+// Log returns the event log of a task: the live one, or for a finished
+// task whose log left memory, one restored from its transcript.
+func (s *Service) Log(ctx context.Context, id string) (*streaming.Log, error) {
+	if l, ok := s.deps.Events.Get(id); ok {
+		return l, nil
 	}
-	return l, nil
+	if l, ok := s.archived(ctx, id); ok {
+		return l, nil
+	}
+	return nil, problem.New(wire.CodeNotFound, "task %s not found", id)
 }
 
 // status reports a task.

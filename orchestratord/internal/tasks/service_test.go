@@ -114,6 +114,9 @@ func newHarness(t *testing.T, opt Options, engines fakeEngines, pools ...nodeapi
 	if opt.MaxTokens == 0 {
 		opt.MaxTokens = 1000
 	}
+	if opt.MaxRetained == 0 {
+		opt.MaxRetained = 1000
+	}
 	if opt.Retention == 0 {
 		opt.Retention = time.Minute
 	}
@@ -157,7 +160,7 @@ func req(extra func(*wire.TaskRequest)) wire.TaskRequest {
 // waitEnd waits for the task's terminal frame and returns all frames.
 func waitEnd(t *testing.T, h *harness, id string) []streaming.Frame {
 	t.Helper()
-	l, err := h.svc.Log(id)
+	l, err := h.svc.Log(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +211,7 @@ func TestCancelRunningClosesTheEngineCall(t *testing.T) {
 	h := newHarness(t, Options{}, fakeEngines{"p1": eng}, pool("p1", 1))
 	adm, err := h.svc.Admit(context.Background(), req(nil))
 	is.NoErr(err)
-	l, _ := h.svc.Log(adm.TaskID)
+	l, _ := h.svc.Log(context.Background(), adm.TaskID)
 	for l.Tokens() == 0 {
 		is.NoErr(l.Wait(context.Background(), l.LastSeq()))
 	}
@@ -281,7 +284,7 @@ func TestShutdownEndsRunningTasks(t *testing.T) {
 	is.NoErr(err)
 	queued, err := h.svc.Admit(context.Background(), req(nil))
 	is.NoErr(err)
-	l, _ := h.svc.Log(running.TaskID)
+	l, _ := h.svc.Log(context.Background(), running.TaskID)
 	for l.Tokens() == 0 {
 		is.NoErr(l.Wait(context.Background(), l.LastSeq()))
 	}

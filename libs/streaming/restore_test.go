@@ -1,0 +1,56 @@
+package streaming
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/matryer/is"
+)
+
+func TestRestoreServesTheSameStream(t *testing.T) {
+	is := is.New(t)
+	l := NewLog()
+	_, _ = l.Append("started", []byte(`{"queue_position":0}`))
+	_, _ = l.AppendTokens([]string{"a", "b\n\"", "c"})
+	_, _ = l.AppendVerbose("metrics", []byte(`{"queue_depth":0}`), []byte(`{"queue_depth":0,"human":"x"}`))
+	_, err := l.Finish(func(n int) (string, []byte) { return "end", []byte(`{"tokens_out":3}`) })
+	is.NoErr(err)
+	sse, _, _ := l.ReadFrom(0, false, nil)
+	at := time.UnixMilli(1700000000000)
+	r, err := Restore(sse, at)
+	is.NoErr(err)
+	again, last, finished := r.ReadFrom(0, false, nil)
+	is.Equal(string(again), string(sse)) // byte-identical
+	is.Equal(last, l.LastSeq())          // same numbering
+	is.True(finished)                    // finished
+	is.Equal(r.Tokens(), 3)              // tokens counted
+	is.True(r.FinishedAt().Equal(at))    // finish time kept
+	for after := uint64(0); after <= last; after++ {
+		want, _, _ := l.ReadFrom(after, false, nil)
+		got, _, _ := r.ReadFrom(after, false, nil)
+		is.Equal(string(got), string(want)) // resume works the same
+	}
+	_, err = r.AppendTokens([]string{"late"})
+	is.True(errors.Is(err, ErrClosed)) // a restored log is finished
+}
+
+func TestRestoreRejectsBrokenStreams(t *testing.T) {
+	cases := map[string]string{
+		"truncated":      "id: 1\nevent: started\ndata: {}\n",
+		"no terminal":    "id: 1\nevent: started\ndata: {}\n\n",
+		"gap":            "id: 1\nevent: started\ndata: {}\n\nid: 3\nevent: end\ndata: {}\n\n",
+		"after terminal": "id: 1\nevent: end\ndata: {}\n\nid: 2\nevent: token\ndata: {}\n\n",
+		"bad id":         "id: x\nevent: end\ndata: {}\n\n",
+		"no data":        "id: 1\nevent: end\n\n",
+		"bad data":       "id: 1\nevent: end\ndata: {\n\n",
+		"unknown field":  "id: 1\nevent: end\nretry: 5\ndata: {}\n\n",
+	}
+	for name, sse := range cases {
+		t.Run(name, func(t *testing.T) {
+			is := is.New(t)
+			_, err := Restore([]byte(sse), time.Now())
+			is.True(errors.Is(err, ErrInvalidFrame)) // refused
+		})
+	}
+}
