@@ -28,7 +28,7 @@ func (s *Service) Submit(spec Spec) (Admission, error) {
 			if r.spec.Digest != spec.Digest {
 				return Admission{}, problem.New(wire.CodeConflict, "task_id %s was already used with a different body", spec.ID)
 			}
-			return s.admissionLocked(r, true), nil
+			return s.admissionLocked(r, true, -1), nil
 		}
 	} else {
 		spec.ID = s.deps.NewID()
@@ -72,7 +72,12 @@ func (s *Service) Submit(spec Spec) (Admission, error) {
 	s.deps.Metrics.TaskEnqueued(metricsEngine(anyEngine(spec.Engine)), metricsPriority(spec.Priority))
 	s.setQueueDepthLocked()
 	starts, dead := s.dispatchLocked(false)
-	adm := s.admissionLocked(r, false)
+	// A new task is last of its priority: its place needs no queue walk.
+	pos := s.queue.LenPriority(admission.Interactive) - 1
+	if spec.Priority == admission.Batch {
+		pos = s.queue.Len() - 1
+	}
+	adm := s.admissionLocked(r, false, pos)
 	r.lastPos = adm.QueuePosition
 	// The started frame goes first, before any run can append a token.
 	_, _ = log.Append("started", startedFrame(adm.QueuePosition, adm.PredictedStart, adm.PoolID, adm.Engine))
@@ -88,15 +93,18 @@ func (s *Service) Submit(spec Spec) (Admission, error) {
 	return adm, nil
 }
 
-// admissionLocked describes where a task stands now.
-func (s *Service) admissionLocked(r *record, existing bool) Admission {
+// admissionLocked describes where a task stands now; pos is its queue
+// position when the caller knows it, else -1.
+func (s *Service) admissionLocked(r *record, existing bool, pos int) Admission {
 	a := Admission{
 		ID: r.spec.ID, SessionID: r.spec.SessionID, Existing: existing, QueuePosition: 0,
 		QueueCapacity: s.queue.Capacity(), QueueDepth: s.queue.Len(), OnTimeProbabilty: 1,
 	}
 	switch r.state {
 	case Queued:
-		pos, _ := s.queue.Position(r.spec.ID)
+		if pos < 0 {
+			pos, _ = s.queue.Position(r.spec.ID)
+		}
 		a.QueuePosition = pos
 		a.PredictedStart = s.queue.EstimateWait(pos)
 		a.Backoff = s.queue.Backoff()
