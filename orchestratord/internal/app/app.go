@@ -46,7 +46,7 @@ type App struct {
 	prober      *probe.Prober
 	engines     *enginepool.Set
 	server      *httpapi.Server
-	artifactDir string
+	store    *artifacts.BoltStore
 }
 
 // New validates cfg and wires every component.
@@ -76,8 +76,10 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 			return nil, fmt.Errorf("config: pools: %w", err)
 		}
 	}
-	artifactDir := filepath.Join(cfg.DataDir, "artifacts")
-	store, err := artifacts.NewFileStore(artifactDir, artifacts.WithMaxBytes(int(cfg.Limits.ArtifactBytes)))
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data_dir: %w", err)
+	}
+	store, err := artifacts.NewBoltStore(filepath.Join(cfg.DataDir, "artifacts.db"), artifacts.WithMaxBytes(int(cfg.Limits.ArtifactBytes)))
 	if err != nil {
 		return nil, fmt.Errorf("data_dir: %w", err)
 	}
@@ -102,7 +104,7 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 		return nil, err
 	}
 	a := &App{
-		cfg: cfg, log: log, registry: registry, hub: hub, tasks: svc, engines: engines, artifactDir: artifactDir,
+		cfg: cfg, log: log, registry: registry, hub: hub, tasks: svc, engines: engines, store: store,
 		prober: probe.New(registry, engines, config.Duration(cfg.Nodes.HeartbeatIntervalMs), log.With().Str("component", "probe").Logger()),
 	}
 	a.server = httpapi.New(httpapi.Deps{
@@ -119,9 +121,6 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 func (a *App) ready() error {
 	if a.tasks.Draining() {
 		return errors.New("shutting down")
-	}
-	if _, err := os.Stat(a.artifactDir); err != nil {
-		return errors.New("artifact store unavailable")
 	}
 	return nil
 }
@@ -184,6 +183,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 	<-done
 	<-done
 	a.engines.CloseIdle()
+	if err := a.store.Close(); err != nil && runErr == nil {
+		runErr = fmt.Errorf("close the artifact store: %w", err)
+	}
 	if errors.Is(runErr, http.ErrServerClosed) {
 		runErr = nil
 	}
