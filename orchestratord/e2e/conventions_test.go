@@ -128,7 +128,7 @@ func TestBearerAuth(t *testing.T) {
 	}
 	is := is.New(t)
 	waitFor(t, 5*time.Second, "request log lines", func() bool { return strings.Contains(o.Logs(), `"identity":"`) }) // its fingerprint is logged
-	is.True(!strings.Contains(o.Logs(), "s3cret-token")) // the token never reaches the logs
+	is.True(!strings.Contains(o.Logs(), "s3cret-token"))                                                              // the token never reaches the logs
 }
 
 func TestMetricsAuthWhenAsked(t *testing.T) {

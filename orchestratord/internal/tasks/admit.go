@@ -79,8 +79,10 @@ func (s *Service) Submit(spec Spec) (Admission, error) {
 	}
 	adm := s.admissionLocked(r, false, pos)
 	r.lastPos = adm.QueuePosition
-	// The started frame goes first, before any run can append a token.
-	_, _ = log.Append("started", startedFrame(adm.QueuePosition, adm.PredictedStart, adm.PoolID, adm.Engine))
+	// The started frame goes first, before any run can append a token
+	// (runs start after the lock is released) or a position update.
+	_, _ = log.Append(wire.EventStarted, startedFrame(adm.QueuePosition, adm.PredictedStart, adm.PoolID, adm.Engine))
+	r.opened = true
 	s.mu.Unlock()
 
 	s.launch(starts)

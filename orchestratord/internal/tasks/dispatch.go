@@ -98,6 +98,7 @@ func (s *Service) dispatchLocked(full bool) (starts, dead []*record) {
 	}
 	if len(starts) > 0 {
 		s.setQueueDepthLocked()
+		s.announcePositionsLocked(headUpdates)
 	}
 	return starts, dead
 }
@@ -170,30 +171,37 @@ func (s *Service) failUnplaceable(dead []*record) {
 
 // housekeeping announces changed queue positions and forgets old records.
 func (s *Service) housekeeping() {
-	type update struct {
-		r     *record
-		frame wire.MetricsFrame
-	}
-	var updates []update
-	now := s.now()
 	s.mu.Lock()
-	s.forgetExpiredLocked(now)
+	s.forgetExpiredLocked(s.now())
+	s.announcePositionsLocked(-1)
+	s.mu.Unlock()
+}
+
+// headUpdates is how many queued tasks hear of their new position right
+// after a dispatch; the rest hear of it on the next housekeeping pass.
+const headUpdates = 16
+
+// announcePositionsLocked appends a metrics frame to every queued task
+// (the first limit ones; all when limit < 0) whose position changed since
+// it was last told.
+func (s *Service) announcePositionsLocked(limit int) {
+	now := s.now()
 	depth := s.queue.Len()
 	s.queue.Scan(func(pos int, e admission.Entry[*record]) bool {
-		r := e.Value
-		if pos != r.lastPos {
-			r.lastPos = pos
-			wait := s.queue.EstimateWait(pos)
-			updates = append(updates, update{r, wire.MetricsFrame{
-				QueuePosition: ptr(pos), QueueDepth: depth,
-				OnTimeProbability: ptr(onTimeProbability(r.due, now, wait)),
-			}})
+		if limit >= 0 && pos >= limit {
+			return false
 		}
+		r := e.Value
+		if pos == r.lastPos || !r.opened {
+			return true
+		}
+		r.lastPos = pos
+		wait := s.queue.EstimateWait(pos)
+		plain, verbose := metricsFrames(wire.MetricsFrame{
+			QueuePosition: ptr(pos), QueueDepth: depth,
+			OnTimeProbability: ptr(onTimeProbability(r.due, now, wait)),
+		}, fmt.Sprintf("position %d of %d in the queue, expected start in %d ms", pos, depth, wait.Milliseconds()))
+		_, _ = r.log.AppendVerbose(wire.EventMetrics, plain, verbose)
 		return true
 	})
-	s.mu.Unlock()
-	for _, u := range updates {
-		plain, verbose := metricsFrames(u.frame, fmt.Sprintf("position %d of %d in the queue", *u.frame.QueuePosition, u.frame.QueueDepth))
-		_, _ = u.r.log.AppendVerbose(wire.EventMetrics, plain, verbose)
-	}
 }

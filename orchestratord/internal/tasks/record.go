@@ -74,6 +74,7 @@ type record struct {
 	due      time.Time          // deadline, zero when none
 	deadline *time.Timer        // queued with a deadline
 	lastPos  int                // last queue position announced in a metrics frame
+	opened   bool               // the started frame is written: later frames may follow
 }
 
 // Status is the task view of GET /v2/tasks/{id}.
