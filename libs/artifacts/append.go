@@ -1,6 +1,7 @@
 package artifacts
 
 import (
+	"math"
 	"strings"
 	"unicode/utf8"
 )
@@ -13,4 +14,15 @@ func AppendString(dst []byte, s string) []byte {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
 	return appendString(dst, s)
+}
+
+// AppendCanonicalNumber appends f to dst as a canonical (RFC 8785) JSON
+// number, the way ECMAScript's Number.prototype.toString writes it (1e21 →
+// 1e+21, -0 → 0, 4.50 → 4.5). NaN and ±Inf, which JSON cannot represent, are
+// written as null, as JSON.stringify does.
+func AppendCanonicalNumber(dst []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(dst, "null"...)
+	}
+	return appendNumber(dst, f)
 }

@@ -22,6 +22,8 @@ var (
 	ErrInvalid = errors.New("artifacts: invalid document")
 	// ErrCorrupt: a stored document does not hash to its id.
 	ErrCorrupt = errors.New("artifacts: stored document is corrupt")
+	// ErrLocked: another process holds the store's file lock.
+	ErrLocked = errors.New("artifacts: store is locked by another process")
 )
 
 // Kinds of artifact (api.md §7).
@@ -78,7 +80,7 @@ func ID(kind string, content json.RawMessage) (string, error) {
 	if !utf8.ValidString(kind) {
 		return "", fmt.Errorf("%w: kind is not valid UTF-8", ErrInvalid)
 	}
-	c, err := Canonical(content)
+	c, err := canonicalView(content)
 	if err != nil {
 		return "", err
 	}

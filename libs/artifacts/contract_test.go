@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -33,6 +34,9 @@ func TestStoreContract(t *testing.T) {
 			s, err := artifacts.NewFileStore(t.TempDir(), opts...)
 			is.New(t).NoErr(err) // open the file store
 			return s
+		}},
+		{"BoltStore", func(t *testing.T, opts ...artifacts.Option) artifacts.Store {
+			return openBolt(t, filepath.Join(t.TempDir(), "artifacts.db"), opts...)
 		}},
 	}
 	for _, a := range adapters {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 	"unicode/utf8"
 )
@@ -18,12 +19,16 @@ const (
 	MaxTagLen       = 256 // bytes per tag
 )
 
-// Option configures a MemStore or a FileStore.
+// DefaultLockTimeout is how long NewBoltStore waits for the lock on its file.
+const DefaultLockTimeout = time.Second
+
+// Option configures a MemStore, a FileStore or a BoltStore.
 type Option func(*options)
 
 type options struct {
-	now      func() time.Time
-	maxBytes int
+	now         func() time.Time
+	maxBytes    int
+	lockTimeout time.Duration
 }
 
 // WithClock sets the clock that stamps CreatedMs; nil keeps time.Now.
@@ -45,8 +50,19 @@ func WithMaxBytes(n int) Option {
 	}
 }
 
+// WithLockTimeout bounds how long NewBoltStore waits for another process to
+// release the store's file lock (d <= 0 keeps DefaultLockTimeout). Other
+// stores ignore it.
+func WithLockTimeout(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.lockTimeout = d
+		}
+	}
+}
+
 func newOptions(opts []Option) options {
-	o := options{now: time.Now, maxBytes: DefaultMaxBytes}
+	o := options{now: time.Now, maxBytes: DefaultMaxBytes, lockTimeout: DefaultLockTimeout}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -107,10 +123,7 @@ func (o *options) prepare(a Artifact) (Artifact, []byte, error) {
 		Metadata:  meta,
 		Content:   content,
 	}
-	data, err := encode(doc)
-	if err != nil {
-		return Artifact{}, nil, err
-	}
+	data := encode(doc)
 	if len(data) > o.maxBytes {
 		return Artifact{}, nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), o.maxBytes)
 	}
@@ -138,16 +151,97 @@ func hasControl(s string) bool {
 	return false
 }
 
-// encode writes doc as one line of JSON; content and metadata are canonical
-// already and stay byte for byte as they are (no HTML escaping).
-func encode(doc Artifact) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(doc); err != nil {
-		return nil, fmt.Errorf("artifacts: encode: %w", err)
+// encode writes doc as one line of JSON, byte for byte what json.Encoder
+// with HTML escaping off writes for it (fields in struct order, a trailing
+// newline), without reflection and without re-scanning Content and Metadata,
+// which are canonical already and are copied as they are.
+func encode(doc Artifact) []byte {
+	n := len(`{"id":"","kind":"","digest":"","created_ms":-9223372036854775808,"tags":[],"parent":"","metadata":,"content":}`) + 2 +
+		len(doc.ID) + len(doc.Kind) + len(doc.Digest) + len(doc.Parent) + len(doc.Metadata) + len(doc.Content)
+	for _, t := range doc.Tags {
+		n += len(t) + 3
 	}
-	return buf.Bytes(), nil
+	b := make([]byte, 0, n)
+	b = append(b, `{"id":`...)
+	b = appendJSONString(b, doc.ID)
+	b = append(b, `,"kind":`...)
+	b = appendJSONString(b, doc.Kind)
+	b = append(b, `,"digest":`...)
+	b = appendJSONString(b, doc.Digest)
+	b = append(b, `,"created_ms":`...)
+	b = strconv.AppendInt(b, doc.CreatedMs, 10)
+	b = append(b, `,"tags":[`...)
+	for i, t := range doc.Tags {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, t)
+	}
+	b = append(b, ']')
+	if doc.Parent != "" {
+		b = append(b, `,"parent":`...)
+		b = appendJSONString(b, doc.Parent)
+	}
+	if len(doc.Metadata) > 0 {
+		b = append(b, `,"metadata":`...)
+		b = append(b, doc.Metadata...)
+	}
+	b = append(b, `,"content":`...)
+	b = append(b, doc.Content...)
+	return append(b, '}', '\n')
+}
+
+// appendJSONString writes s as encoding/json does with HTML escaping off:
+// '"', '\\' and control characters escaped (\b \f \n \r \t, else \u00xx),
+// U+2028 and U+2029 as \u2028 and \u2029, invalid UTF-8 as \ufffd, and
+// everything else as it is.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			i += n
+			continue
+		}
+		i += n
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }
 
 // decode parses a stored document and checks that it hashes to want.

@@ -1,6 +1,7 @@
 package artifacts
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -24,7 +25,28 @@ const MaxDepth = 512
 // JSON, trailing data, invalid UTF-8, lone surrogate escapes, duplicate
 // object keys, numbers outside the range of a double, and nesting deeper than
 // MaxDepth.
+//
+// Input that is canonical already (as documents built with AppendString and
+// AppendCanonicalNumber are) is recognized in one pass and returned as a
+// copy, without building a tree.
 func Canonical(v json.RawMessage) ([]byte, error) {
+	if isCanonical(v) {
+		return bytes.Clone(v), nil
+	}
+	return canonicalFull(v)
+}
+
+// canonicalView is Canonical without the copy: canonical input is returned
+// as is, so the result may alias v. For callers that only read it.
+func canonicalView(v json.RawMessage) ([]byte, error) {
+	if isCanonical(v) {
+		return v, nil
+	}
+	return canonicalFull(v)
+}
+
+// canonicalFull parses v into a tree, sorts and re-emits it.
+func canonicalFull(v json.RawMessage) ([]byte, error) {
 	p := parser{data: v}
 	val, err := p.document()
 	if err != nil {

@@ -120,16 +120,21 @@ func compareUTF16(a, b string) int {
 		ra, na := utf8.DecodeRuneInString(a)
 		rb, nb := utf8.DecodeRuneInString(b)
 		if ra != rb {
-			ua, ta := utf16Units(ra)
-			ub, tb := utf16Units(rb)
-			if ua != ub {
-				return int(ua) - int(ub)
-			}
-			return int(ta) - int(tb)
+			return compareRunesUTF16(ra, rb)
 		}
 		a, b = a[na:], b[nb:]
 	}
 	return len(a) - len(b)
+}
+
+// compareRunesUTF16 orders two runes by their UTF-16 code units.
+func compareRunesUTF16(ra, rb rune) int {
+	ua, ta := utf16Units(ra)
+	ub, tb := utf16Units(rb)
+	if ua != ub {
+		return int(ua) - int(ub)
+	}
+	return int(ta) - int(tb)
 }
 
 // utf16Units returns the first and second UTF-16 code units of r (0 for the

@@ -38,14 +38,14 @@ const staticNodeID = "static"
 
 // App is a wired daemon.
 type App struct {
-	cfg         config.Config
-	log         zerolog.Logger
-	registry    *nodeapi.Registry
-	hub         *streaming.Hub
-	tasks       *tasks.Service
-	prober      *probe.Prober
-	engines     *enginepool.Set
-	server      *httpapi.Server
+	cfg      config.Config
+	log      zerolog.Logger
+	registry *nodeapi.Registry
+	hub      *streaming.Hub
+	tasks    *tasks.Service
+	prober   *probe.Prober
+	engines  *enginepool.Set
+	server   *httpapi.Server
 	store    *artifacts.BoltStore
 }
 
