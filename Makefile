@@ -49,7 +49,7 @@ fuzz:
 	@for m in $(MODULES); do \
 		(cd $$m && for pkg in $$($(GO) list ./...); do \
 			for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-				echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+				echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $$pkg || exit 1; \
 			done; done) || exit 1; done
 
 clean:

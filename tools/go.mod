@@ -6,3 +6,30 @@ require (
 	github.com/matryer/is v1.4.1
 	go.uber.org/goleak v1.3.0
 )
+
+require (
+	github.com/labstack/echo/v4 v4.16.0
+	github.com/orchestratord/orchestratord/contracts v0.0.0
+	github.com/orchestratord/orchestratord/libs/engine v0.0.0
+	github.com/orchestratord/orchestratord/libs/nodeapi v0.0.0
+	github.com/rs/zerolog v1.35.1
+	go.yaml.in/yaml/v3 v3.0.6
+)
+
+require (
+	github.com/labstack/gommon v0.5.0 // indirect
+	github.com/mattn/go-colorable v0.1.15 // indirect
+	github.com/mattn/go-isatty v0.0.22 // indirect
+	github.com/valyala/bytebufferpool v1.0.0 // indirect
+	github.com/valyala/fasttemplate v1.2.2 // indirect
+	golang.org/x/crypto v0.53.0 // indirect
+	golang.org/x/net v0.56.0 // indirect
+	golang.org/x/sys v0.46.0 // indirect
+	golang.org/x/text v0.40.0 // indirect
+)
+
+replace github.com/orchestratord/orchestratord/contracts => ../contracts
+
+replace github.com/orchestratord/orchestratord/libs/engine => ../libs/engine
+
+replace github.com/orchestratord/orchestratord/libs/nodeapi => ../libs/nodeapi

@@ -3,9 +3,15 @@
 //
 // An artifact's id is the lowercase hex SHA-256 of the RFC 8785 (JCS)
 // canonical JSON of {"content": …, "kind": …}, so the same document stored
-// twice has one id and is stored once. Store is the port; MemStore and
-// FileStore (one file per artifact, written atomically) are its adapters.
+// twice has one id and is stored once. Canonical recognizes input that is
+// canonical already in one allocation-free pass; AppendString and
+// AppendCanonicalNumber help callers build such documents.
 //
-// Import rule: this package imports only the standard library (and may import
-// the contracts module); it never imports another lib or the daemon.
+// Store is the port; its adapters are MemStore, FileStore (one file per
+// artifact, written atomically) and BoltStore (one bbolt file, concurrent
+// Puts sharing one transaction and one fsync).
+//
+// Import rule: this package imports the standard library and go.etcd.io/bbolt
+// (and may import the contracts module); it never imports another lib or the
+// daemon.
 package artifacts

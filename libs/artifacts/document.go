@@ -78,7 +78,7 @@ func (o *options) prepare(a Artifact) (Artifact, []byte, error) {
 	if len(bytes.TrimSpace(a.Content)) == 0 {
 		return Artifact{}, nil, fmt.Errorf("%w: content required", ErrInvalid)
 	}
-	content, err := Canonical(a.Content)
+	content, err := canonicalView(a.Content) // may alias a.Content until encoded
 	if err != nil {
 		return Artifact{}, nil, fmt.Errorf("content: %w", err)
 	}
@@ -100,7 +100,7 @@ func (o *options) prepare(a Artifact) (Artifact, []byte, error) {
 	}
 	var meta json.RawMessage
 	if m := bytes.TrimSpace(a.Metadata); len(m) > 0 && string(m) != "null" {
-		if meta, err = Canonical(m); err != nil {
+		if meta, err = canonicalView(m); err != nil {
 			return Artifact{}, nil, fmt.Errorf("metadata: %w", err)
 		}
 		if meta[0] != '{' {
@@ -123,9 +123,15 @@ func (o *options) prepare(a Artifact) (Artifact, []byte, error) {
 		Metadata:  meta,
 		Content:   content,
 	}
-	data := encode(doc)
+	data, metaAt, contentAt := appendDocument(nil, doc)
 	if len(data) > o.maxBytes {
 		return Artifact{}, nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), o.maxBytes)
+	}
+	// The document's content and metadata are their copies inside data, so
+	// it shares no memory with a.
+	doc.Content = data[contentAt : contentAt+len(content) : contentAt+len(content)]
+	if meta != nil {
+		doc.Metadata = data[metaAt : metaAt+len(meta) : metaAt+len(meta)]
 	}
 	return doc, data, nil
 }
@@ -156,12 +162,19 @@ func hasControl(s string) bool {
 // newline), without reflection and without re-scanning Content and Metadata,
 // which are canonical already and are copied as they are.
 func encode(doc Artifact) []byte {
+	data, _, _ := appendDocument(nil, doc)
+	return data
+}
+
+// appendDocument appends the encoding of doc to b and reports where in it
+// Metadata (when not empty) and Content start.
+func appendDocument(b []byte, doc Artifact) (data []byte, metaAt, contentAt int) {
 	n := len(`{"id":"","kind":"","digest":"","created_ms":-9223372036854775808,"tags":[],"parent":"","metadata":,"content":}`) + 2 +
 		len(doc.ID) + len(doc.Kind) + len(doc.Digest) + len(doc.Parent) + len(doc.Metadata) + len(doc.Content)
 	for _, t := range doc.Tags {
 		n += len(t) + 3
 	}
-	b := make([]byte, 0, n)
+	b = slices.Grow(b, n)
 	b = append(b, `{"id":`...)
 	b = appendJSONString(b, doc.ID)
 	b = append(b, `,"kind":`...)
@@ -184,11 +197,13 @@ func encode(doc Artifact) []byte {
 	}
 	if len(doc.Metadata) > 0 {
 		b = append(b, `,"metadata":`...)
+		metaAt = len(b)
 		b = append(b, doc.Metadata...)
 	}
 	b = append(b, `,"content":`...)
+	contentAt = len(b)
 	b = append(b, doc.Content...)
-	return append(b, '}', '\n')
+	return append(b, '}', '\n'), metaAt, contentAt
 }
 
 // appendJSONString writes s as encoding/json does with HTML escaping off:

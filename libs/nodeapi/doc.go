@@ -5,9 +5,11 @@
 //
 // The Registry is the core; it starts no goroutines and reads time only
 // through an injectable clock, so the caller drives expiry by calling
-// Registry.Expire on its own ticker. The HTTP handlers that translate the
-// /v2/nodes routes live in a subpackage added later.
+// Registry.Expire on its own ticker. The echo handlers of the /v2/nodes
+// routes live in subpackage echohttp, and the client a node agent uses in
+// subpackage nodeclient.
 //
 // Import rule: this package imports only the standard library (and may import
-// the contracts module); it never imports another lib or the daemon.
+// the contracts module); it never imports another lib or the daemon. Only
+// echohttp imports echo.
 package nodeapi
