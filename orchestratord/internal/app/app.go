@@ -47,6 +47,7 @@ type App struct {
 	engines  *enginepool.Set
 	server   *httpapi.Server
 	store    *artifacts.BoltStore
+	metrics  *metrics.Metrics
 }
 
 // New validates cfg and wires every component.
@@ -105,7 +106,8 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	}
 	a := &App{
 		cfg: cfg, log: log, registry: registry, hub: hub, tasks: svc, engines: engines, store: store,
-		prober: probe.New(registry, engines, config.Duration(cfg.Nodes.HeartbeatIntervalMs), log.With().Str("component", "probe").Logger()),
+		metrics: m,
+		prober:  probe.New(registry, engines, config.Duration(cfg.Nodes.HeartbeatIntervalMs), log.With().Str("component", "probe").Logger()),
 	}
 	a.server = httpapi.New(httpapi.Deps{
 		Tasks: svc, Artifacts: artifactsvc.New(store, time.Now), Meta: meta.New(registry),
@@ -113,6 +115,9 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 		APIToken: cfg.APIToken, NodeToken: cfg.NodeToken, MetricsAuth: cfg.MetricsAuth,
 		BodyLimit: cfg.Limits.BodyBytes, ArtifactLimit: cfg.Limits.ArtifactBytes,
 		KeepAlive: config.Duration(cfg.Events.KeepAliveMs),
+		Nodes:     registry, NodeObserver: nodeEvents{m: m, reg: registry},
+		PoolMapper:        poolMapper(svc.Leases),
+		HeartbeatInterval: config.Duration(cfg.Nodes.HeartbeatIntervalMs),
 	})
 	return a, nil
 }
@@ -146,7 +151,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
 	a.tasks.Start()
-	done := make(chan struct{}, 2)
+	done := make(chan struct{}, 3)
+	go func() {
+		expireNodes(bg, a.registry, a.metrics, max(config.Duration(a.cfg.Nodes.TimeoutMs)/10, 10*time.Millisecond))
+		done <- struct{}{}
+	}()
 	sweep := min(max(config.Duration(a.cfg.Events.RetentionMs)/4, 10*time.Millisecond), time.Minute)
 	go func() { a.hub.Run(bg, sweep); done <- struct{}{} }()
 	go func() {
@@ -180,6 +189,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 	}
 	cancelClose()
 	stopBG()
+	<-done
 	<-done
 	<-done
 	a.engines.CloseIdle()

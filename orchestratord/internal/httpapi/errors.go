@@ -15,6 +15,7 @@ import (
 
 	"github.com/orchestratord/orchestratord/contracts/wire"
 	"github.com/orchestratord/orchestratord/libs/artifacts"
+	"github.com/orchestratord/orchestratord/libs/nodeapi"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/problem"
 )
 
@@ -24,9 +25,19 @@ func toProblem(err error) *problem.Error {
 	if p, ok := problem.As(err); ok {
 		return p
 	}
-	var he *echo.HTTPError
-	var mbe *http.MaxBytesError
+	var (
+		he  *echo.HTTPError
+		mbe *http.MaxBytesError
+		ve  *nodeapi.ValidationError
+		pce *nodeapi.PoolConflictError
+	)
 	switch {
+	case errors.As(err, &ve):
+		return problem.Invalid(ve.Field, "%s", ve.Reason)
+	case errors.Is(err, nodeapi.ErrUnknownNode):
+		return problem.New(wire.CodeNotFound, "node not found")
+	case errors.As(err, &pce):
+		return problem.New(wire.CodeConflict, "pool %s belongs to node %s", pce.PoolID, pce.Owner)
 	case errors.As(err, &mbe):
 		return problem.New(wire.CodePayloadTooLarge, "request body exceeds %d bytes", mbe.Limit)
 	case errors.Is(err, artifacts.ErrNotFound):

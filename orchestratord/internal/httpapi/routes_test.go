@@ -7,12 +7,14 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/matryer/is"
 	"github.com/rs/zerolog"
 
 	"github.com/orchestratord/orchestratord/contracts/openapi"
+	"github.com/orchestratord/orchestratord/libs/nodeapi"
 )
 
 // notBuiltYet lists the contract's operations that later issues implement.
@@ -22,11 +24,6 @@ import (
 var notBuiltYet = map[string]bool{
 	"GET /v2/sessions/{id}":               true,
 	"DELETE /v2/sessions/{id}":            true,
-	"POST /v2/nodes/register":             true,
-	"POST /v2/nodes/{id}/heartbeat":       true,
-	"DELETE /v2/nodes/{id}":               true,
-	"GET /v2/nodes":                       true,
-	"GET /v2/nodes/{id}":                  true,
 	"GET /v2/pools":                       true,
 	"GET /v2/pools/{id}/health":           true,
 	"POST /v2/pools/{id}/drain":           true,
@@ -57,7 +54,7 @@ func TestRoutesMatchTheOpenAPI(t *testing.T) {
 			inSpec[method+" "+path] = true
 		}
 	}
-	srv := New(Deps{Log: zerolog.Nop(), Metrics: http.NotFoundHandler(), NewID: func() string { return "x" }})
+	srv := New(Deps{Log: zerolog.Nop(), Metrics: http.NotFoundHandler(), NewID: func() string { return "x" }, Nodes: nodeapi.NewRegistry(time.Minute)})
 	served := map[string]bool{}
 	for _, r := range srv.Routes() {
 		if r.Method == "echo_route_any" || strings.HasSuffix(r.Path, "*") || r.Path == "/v2" {

@@ -10,6 +10,9 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/rs/zerolog"
+
+	"github.com/orchestratord/orchestratord/libs/nodeapi"
+	"github.com/orchestratord/orchestratord/libs/nodeapi/echohttp"
 )
 
 // Deps are the services the routes call.
@@ -28,6 +31,11 @@ type Deps struct {
 	BodyLimit     int64
 	ArtifactLimit int64
 	KeepAlive     time.Duration
+
+	Nodes             *nodeapi.Registry
+	NodeObserver      echohttp.Observer
+	PoolMapper        echohttp.PoolMapper
+	HeartbeatInterval time.Duration
 }
 
 // Server is the HTTP surface.
@@ -62,6 +70,16 @@ func New(d Deps) *Server {
 	v2.GET("/artifacts/:id", s.getArtifact)
 	v2.GET("/meta/version", s.version)
 	v2.GET("/meta/capabilities", s.capabilities)
+
+	// Node routes: writes take the node token when one is set (api.md §5).
+	nodeWrite := api
+	if d.NodeToken != "" {
+		nodeWrite = tokenAuth(d.NodeToken)
+	}
+	echohttp.Register(e.Group("/v2"), d.Nodes,
+		echohttp.WithWriteMiddleware(nodeWrite), echohttp.WithReadMiddleware(api),
+		echohttp.WithHeartbeatInterval(d.HeartbeatInterval), echohttp.WithBodyLimit(d.BodyLimit),
+		echohttp.WithObserver(d.NodeObserver), echohttp.WithPoolMapper(d.PoolMapper))
 	return s
 }
 

@@ -201,6 +201,13 @@ func (s *Service) wakeDispatcher() {
 	}
 }
 
+// Leases is how many slots of a pool the service holds now.
+func (s *Service) Leases(poolID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.leases[poolID]
+}
+
 // Draining reports whether the service has stopped admitting.
 func (s *Service) Draining() bool {
 	s.mu.Lock()
