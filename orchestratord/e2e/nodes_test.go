@@ -26,8 +26,8 @@ func TestRegisteredNodeServesTasks(t *testing.T) {
 	resp, raw := call(t, "POST", o.URL+"/v2/nodes/register", reg, node...)
 	is.Equal(resp.StatusCode, 200) // registered
 	rr := decode[wire.NodeRegisterResponse](t, raw)
-	is.True(rr.Success)                            // success
-	is.Equal(rr.HeartbeatIntervalMs, int64(200))   // the configured interval
+	is.True(rr.Success)                          // success
+	is.Equal(rr.HeartbeatIntervalMs, int64(200)) // the configured interval
 
 	hb := wire.HeartbeatRequest{TimestampMs: time.Now().UnixMilli(), Pools: []wire.PoolHeartbeat{{PoolID: "gpu-1-p0", Ready: true, SlotsFree: ptrTo(2), SlotsTotal: 2}}}
 	resp, _ = call(t, "POST", o.URL+"/v2/nodes/gpu-1/heartbeat", hb, node...)
@@ -42,8 +42,8 @@ func TestRegisteredNodeServesTasks(t *testing.T) {
 	resp, raw = call(t, "GET", o.URL+"/v2/nodes", nil, api...)
 	is.Equal(resp.StatusCode, 200)
 	nodes := decode[[]wire.Node](t, raw)
-	is.Equal(len(nodes), 1)                      // listed
-	is.Equal(nodes[0].Status, wire.NodeOnline)   // online
+	is.Equal(len(nodes), 1)                    // listed
+	is.Equal(nodes[0].Status, wire.NodeOnline) // online
 
 	waitFor(t, 5*time.Second, "node offline after missed heartbeats", func() bool {
 		_, raw := call(t, "GET", o.URL+"/v2/nodes/gpu-1", nil, api...)
