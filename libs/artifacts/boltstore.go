@@ -3,10 +3,13 @@ package artifacts
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -14,39 +17,70 @@ import (
 )
 
 const (
-	boltBucket = "artifacts"
-	boltMode   = 0o600
+	// boltDocsBucket holds the stored documents, keyed by an 8-byte
+	// big-endian sequence number in the order they were stored.
+	boltDocsBucket = "docs"
+	// boltIDsBucket maps an id (its 32 raw bytes) to its document's
+	// sequence number.
+	boltIDsBucket = "ids"
+	// boltLegacyBucket is the layout of earlier files: key the hex id, value
+	// the document. It is read when present, never created.
+	boltLegacyBucket = "artifacts"
+	boltSeqLen       = 8
+	// boltDocsFillPercent fills the documents' leaves to the brim when they
+	// split: keys only ever append, so a full leaf is never written again.
+	boltDocsFillPercent = 1.0
+	boltMode            = 0o600
 	// boltBatchDelay is how long a Put waits for others to share its
 	// transaction and fsync (bbolt's MaxBatchDelay; a full batch of
 	// boltBatchSize starts at once).
 	boltBatchDelay = 2 * time.Millisecond
 	boltBatchSize  = 1000
-	// boltPageSize fits a leaf of two to four 5–10 KB transcripts (bbolt
-	// keeps at least two values per leaf) in one page, which bbolt takes
-	// from its page pool and writes in one call, instead of a fresh
-	// multi-page buffer per dirty leaf: about a fifth less CPU per Put than
-	// 4 KB pages, for a file about a third larger. It applies when the file
-	// is created; an existing file keeps its page size.
+	// boltPageSize fits a leaf of three to six 5–10 KB transcripts in one
+	// page, which bbolt takes from its page pool and writes in one call,
+	// instead of a fresh multi-page buffer per dirty leaf. Smaller pages
+	// write less per Put (the "ids" leaf: 15 KB per 8 KB transcript with 4 KB
+	// pages, 28 KB with 32 KB pages) but take a third more CPU. It applies
+	// when the file is created; an existing file keeps its page size.
 	boltPageSize = 32 << 10
 	// boltPutAttempts bounds the rewrites of a corrupt stored document.
 	boltPutAttempts = 3
+	// boltReleaseBytes is how many bytes of documents are read or written
+	// between two releases of the mapped pages (see BoltStore.release).
+	boltReleaseBytes = 16 << 20
 )
 
-// BoltStore is a Store in one bbolt file: bucket "artifacts", key the id,
-// value the stored document as FileStore writes it. Concurrent Puts share one
-// write transaction and one fsync (group commit through bbolt's Batch), and a
-// Put returns only after its transaction is on disk, so what Put returned
-// survives a crash. Get verifies that a document still hashes to its id
-// (ErrCorrupt); a Put of the same document replaces a corrupt one.
+// BoltStore is a Store in one bbolt file. Bucket "docs" holds the stored
+// documents, as FileStore writes them, under 8-byte big-endian sequence
+// numbers in the order they were stored; bucket "ids" maps each id (32 raw
+// bytes) to its document's sequence number. A Put therefore rewrites the
+// rightmost leaf of "docs", which the Puts of its transaction share, and one
+// small leaf of "ids": about one page per Put however large the file grows,
+// where a key of random ids rewrote a random leaf of documents. Every 16 MB
+// of documents read or written the store drops the file's pages from the
+// process's resident set (see release), so that the process's RSS does not
+// grow with the file. Files of the earlier layout, bucket "artifacts" keyed
+// by the hex id, are read as well; new documents go to the new buckets.
+//
+// Concurrent Puts share one write transaction and one fsync (group commit
+// through bbolt's Batch), and a Put returns only after its transaction is on
+// disk, so what Put returned survives a crash. Get verifies that a document
+// still hashes to its id (ErrCorrupt); a Put of the same document replaces a
+// corrupt one.
 //
 // It is safe for concurrent use. The file is locked while open: a second
 // NewBoltStore on it, from this or another process, waits WithLockTimeout
 // and fails with ErrLocked.
 type BoltStore struct {
-	db     *bolt.DB
-	path   string
-	opts   options
-	bucket []byte
+	db   *bolt.DB
+	path string
+	opts options
+	// bucket names, kept as []byte so that a transaction does not convert
+	// them anew
+	docsName, idsName, legacyName []byte
+	// touched counts the bytes of documents read or written since the
+	// mapped pages were last released.
+	touched atomic.Int64
 }
 
 var _ Store = (*BoltStore)(nil)
@@ -78,9 +112,15 @@ func NewBoltStore(path string, opts ...Option) (*BoltStore, error) {
 	}
 	db.MaxBatchDelay = boltBatchDelay
 	db.MaxBatchSize = boltBatchSize
-	s := &BoltStore{db: db, path: path, opts: o, bucket: []byte(boltBucket)}
+	s := &BoltStore{
+		db: db, path: path, opts: o,
+		docsName: []byte(boltDocsBucket), idsName: []byte(boltIDsBucket), legacyName: []byte(boltLegacyBucket),
+	}
 	if err := db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(s.bucket)
+		if _, err := tx.CreateBucketIfNotExists(s.docsName); err != nil {
+			return err
+		}
+		_, err := tx.CreateBucketIfNotExists(s.idsName)
 		return err
 	}); err != nil {
 		_ = db.Close()
@@ -109,7 +149,7 @@ func (s *BoltStore) Put(ctx context.Context, a Artifact) (Artifact, bool, error)
 	if err != nil {
 		return Artifact{}, false, err
 	}
-	key := []byte(doc.ID)
+	key := rawID(doc.ID)
 	var corrupt []byte // stored bytes found not to hash to the id: overwrite them
 	for range boltPutAttempts {
 		if err := ctx.Err(); err != nil {
@@ -120,20 +160,22 @@ func (s *BoltStore) Put(ctx context.Context, a Artifact) (Artifact, bool, error)
 		// Batch may run the function more than once: it sets its results anew.
 		err := s.db.Batch(func(tx *bolt.Tx) error {
 			stored, created = nil, false
-			b, err := s.bucketOf(tx)
+			b, err := s.bucketsOf(tx)
 			if err != nil {
 				return err
 			}
-			if v := b.Get(key); v != nil && (corrupt == nil || !bytes.Equal(v, corrupt)) {
+			at, v, _ := b.lookup(key, doc.ID) // a dangling index entry is replaced below
+			if v != nil && (corrupt == nil || !bytes.Equal(v, corrupt)) {
 				stored = bytes.Clone(v) // v is valid only inside the transaction
 				return nil
 			}
 			created = true
-			return b.Put(key, data)
+			return b.store(at, key, doc.ID, data, v != nil)
 		})
 		if err != nil {
 			return Artifact{}, false, fmt.Errorf("artifacts: write %s: %w", doc.ID, err)
 		}
+		s.noteTouched(len(data))
 		if created {
 			return doc, true, nil
 		}
@@ -155,14 +197,16 @@ func (s *BoltStore) Get(ctx context.Context, id string) (Artifact, error) {
 	if err := ctx.Err(); err != nil {
 		return Artifact{}, err
 	}
+	key := rawID(id)
 	var data []byte
 	err := s.db.View(func(tx *bolt.Tx) error {
-		b, err := s.bucketOf(tx)
+		b, err := s.bucketsOf(tx)
 		if err != nil {
 			return err
 		}
-		data = bytes.Clone(b.Get([]byte(id))) // the value is valid only inside the transaction
-		return nil
+		_, v, err := b.lookup(key, id)
+		data = bytes.Clone(v) // v is valid only inside the transaction
+		return err
 	})
 	if err != nil {
 		return Artifact{}, fmt.Errorf("artifacts: read %s: %w", id, err)
@@ -170,15 +214,110 @@ func (s *BoltStore) Get(ctx context.Context, id string) (Artifact, error) {
 	if data == nil {
 		return Artifact{}, fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
+	s.noteTouched(len(data))
 	return s.decode(id, data)
 }
 
-// bucketOf returns the artifacts bucket, which NewBoltStore created.
-func (s *BoltStore) bucketOf(tx *bolt.Tx) (*bolt.Bucket, error) {
-	if b := tx.Bucket(s.bucket); b != nil {
-		return b, nil
+// noteTouched counts n bytes of documents read or written through the file's
+// mapping and releases the mapped pages once boltReleaseBytes have been.
+func (s *BoltStore) noteTouched(n int) {
+	if s.touched.Add(int64(n)) >= boltReleaseBytes && s.touched.Swap(0) >= boltReleaseBytes {
+		s.release()
 	}
-	return nil, fmt.Errorf("%w: bucket %q is missing", ErrCorrupt, boltBucket)
+}
+
+// release drops the file's pages from the process's page tables. bbolt
+// reads the file through a read-only shared mmap, and every page it reads
+// stays resident in the process until bbolt remaps the file, which it does
+// only when the file outgrows the mapping (sizes double up to 1 GB, then
+// grow by 1 GB). Even appending, the pages a Put reads (the rightmost leaf of
+// "docs", the leaves of "ids" it looks up, and the neighbours the kernel maps
+// along with them) are soon reused for new pages or filled up and left, so
+// nearly every page written would end up resident: the process's RSS would
+// grow with the file. The pages stay in the page cache, clean (the mapping is
+// read-only; writes go through the file), and are mapped again, without I/O,
+// when read again. A read transaction holds bbolt's mmap lock, so the mapping
+// cannot move or go away meanwhile. A failure leaves the pages mapped, which
+// the kernel still reclaims under memory pressure; it does not fail a Put or
+// a Get.
+func (s *BoltStore) release() {
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		return releaseMapped(s.db.Info().Data, uintptr(tx.Size()))
+	})
+}
+
+// boltBuckets are the buckets of one transaction.
+type boltBuckets struct {
+	docs, ids *bolt.Bucket
+	legacy    *bolt.Bucket // nil unless the file has the earlier layout's bucket
+}
+
+// bucketsOf returns the buckets NewBoltStore created (and the earlier
+// layout's, when the file has it).
+func (s *BoltStore) bucketsOf(tx *bolt.Tx) (boltBuckets, error) {
+	b := boltBuckets{docs: tx.Bucket(s.docsName), ids: tx.Bucket(s.idsName), legacy: tx.Bucket(s.legacyName)}
+	if b.docs == nil || b.ids == nil {
+		return boltBuckets{}, fmt.Errorf("%w: bucket %q or %q is missing", ErrCorrupt, boltDocsBucket, boltIDsBucket)
+	}
+	// A bucket's FillPercent lasts one transaction.
+	b.docs.FillPercent = boltDocsFillPercent
+	return b, nil
+}
+
+// lookup returns the document stored under id (key is its raw bytes) and
+// its sequence number, or a nil seq for a document of the earlier layout
+// (looked up by the hex id). It returns nil data when none is stored, and
+// ErrCorrupt when the index names a document that is not there.
+func (b boltBuckets) lookup(key []byte, id string) (seq, data []byte, err error) {
+	if seq = b.ids.Get(key); seq != nil {
+		if len(seq) == boltSeqLen {
+			data = b.docs.Get(seq)
+		}
+		if data == nil {
+			return nil, nil, fmt.Errorf("%w: the index names a missing document", ErrCorrupt)
+		}
+		return seq, data, nil
+	}
+	if b.legacy != nil {
+		return nil, b.legacy.Get([]byte(id)), nil
+	}
+	return nil, nil, nil
+}
+
+// store writes data as the document of id. A corrupt document found by
+// lookup (replace) is overwritten where it is, at seq, or, when it is of the
+// earlier layout, removed; anything else is appended to "docs" under the
+// next sequence number, which the index then names.
+func (b boltBuckets) store(seq, key []byte, id string, data []byte, replace bool) error {
+	if replace && seq != nil {
+		// The key must stay valid until the commit: seq points into the page.
+		return b.docs.Put(bytes.Clone(seq), data)
+	}
+	if replace && b.legacy != nil {
+		if err := b.legacy.Delete([]byte(id)); err != nil {
+			return err
+		}
+	}
+	n, err := b.docs.NextSequence()
+	if err != nil {
+		return err
+	}
+	// A fresh slice per call: bbolt keeps it until the commit, and Batch may
+	// run the caller again in another transaction.
+	next := binary.BigEndian.AppendUint64(make([]byte, 0, boltSeqLen), n)
+	if err := b.docs.Put(next, data); err != nil {
+		return err
+	}
+	return b.ids.Put(key, next)
+}
+
+// rawID returns the 32 bytes that the valid id spells in hex.
+func rawID(id string) []byte {
+	key := make([]byte, sha256.Size)
+	for i := range key {
+		key[i] = byte(unhex(id[2*i])<<4 | unhex(id[2*i+1]))
+	}
+	return key
 }
 
 func (s *BoltStore) decode(id string, data []byte) (Artifact, error) {

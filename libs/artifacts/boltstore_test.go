@@ -2,6 +2,7 @@ package artifacts_test
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -151,15 +152,19 @@ func TestBoltStoreInvalidIDNeverTouchesDB(t *testing.T) {
 	is.True(err != nil) // a closed store writes nothing
 }
 
-// tamper replaces the stored value of id in the closed store file at path.
+// tamper replaces the stored document of id in the closed store file at
+// path: it follows bucket "ids" to the document's sequence number in "docs".
 func tamper(t *testing.T, path, id string, edit func([]byte) []byte) {
 	t.Helper()
 	is := is.New(t)
+	key, err := hex.DecodeString(id)
+	is.NoErr(err) // the raw id
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	is.NoErr(err) // open the file directly
 	is.NoErr(db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("artifacts"))
-		return b.Put([]byte(id), edit(b.Get([]byte(id))))
+		seq := tx.Bucket([]byte("ids")).Get(key)
+		docs := tx.Bucket([]byte("docs"))
+		return docs.Put(seq, edit(docs.Get(seq)))
 	})) // rewrite the value
 	is.NoErr(db.Close()) // close it
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/orchestratord/orchestratord/orchestratord/internal/httpapi"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/idgen"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/meta"
+	"github.com/orchestratord/orchestratord/orchestratord/internal/openai"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/probe"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/tasks"
 )
@@ -104,13 +105,19 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	oai, err := openai.New(svc, readyPoolModels(registry),
+		openai.WithTokenLimit(cfg.Limits.MaxTokens), openai.WithKeepAlive(config.Duration(cfg.Events.KeepAliveMs)),
+		openai.WithMetrics(m))
+	if err != nil {
+		return nil, err
+	}
 	a := &App{
 		cfg: cfg, log: log, registry: registry, hub: hub, tasks: svc, engines: engines, store: store,
 		metrics: m,
 		prober:  probe.New(registry, engines, config.Duration(cfg.Nodes.HeartbeatIntervalMs), log.With().Str("component", "probe").Logger()),
 	}
 	a.server = httpapi.New(httpapi.Deps{
-		Tasks: svc, Artifacts: artifactsvc.New(store, time.Now), Meta: meta.New(registry),
+		Tasks: svc, Artifacts: artifactsvc.New(store, time.Now), Meta: meta.New(registry), OpenAI: oai,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}), Ready: a.ready, Log: log, NewID: ids.Next,
 		APIToken: cfg.APIToken, NodeToken: cfg.NodeToken, MetricsAuth: cfg.MetricsAuth,
 		BodyLimit: cfg.Limits.BodyBytes, ArtifactLimit: cfg.Limits.ArtifactBytes,

@@ -91,7 +91,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		h.Set("WWW-Authenticate", `Bearer realm="orchestratord"`)
 	}
 	if strings.HasPrefix(c.Path(), "/v1/") || strings.HasPrefix(c.Request().URL.Path, "/v1/") {
-		writeJSON(c, status, openAIError(p, status))
+		writeJSON(c, status, openAIError(p))
 		return
 	}
 	env := wire.ErrorEnvelope{Code: p.Code, Message: p.Message, Engine: wire.Engine(p.Engine), PolicyLabel: p.Policy}
@@ -106,20 +106,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 	writeJSON(c, status, env)
 }
 
-// openAIError renders the OpenAI error object for the OpenAI surface.
-func openAIError(p *problem.Error, status int) wire.OpenAIError {
-	typ := "invalid_request_error"
-	switch {
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		typ = "authentication_error"
-	case status == http.StatusTooManyRequests:
-		typ = "rate_limit_error"
-	case status == http.StatusNotFound:
-		typ = "not_found_error"
-	case status >= 500:
-		typ = "server_error"
-	}
-	return wire.OpenAIError{Error: wire.OpenAIErrorBody{Message: p.Message, Type: typ, Code: strings.ToLower(string(p.Code)), Param: p.Field}}
+// openAIError renders the OpenAI error object for the OpenAI surface: the
+// type that matches the status, the contract's code, and the field as param.
+func openAIError(p *problem.Error) wire.OpenAIError {
+	e := wire.NewOpenAIError(p.Code, p.Message)
+	e.Error.Param = p.Field
+	return e
 }
 
 func writeJSON(c echo.Context, status int, v any) {
@@ -162,10 +154,13 @@ func jsonProblem(err error) error {
 		syn *json.SyntaxError
 		typ *json.UnmarshalTypeError
 		mbe *http.MaxBytesError
+		fe  *wire.FieldError
 	)
 	switch {
 	case errors.As(err, &mbe):
 		return err
+	case errors.As(err, &fe):
+		return problem.Invalid(fe.Field, "%s", fe.Reason)
 	case errors.Is(err, io.EOF):
 		return problem.Invalid("body", "a JSON body is required")
 	case errors.Is(err, io.ErrUnexpectedEOF):

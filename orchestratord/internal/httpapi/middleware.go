@@ -29,6 +29,7 @@ const (
 	headerCorrelation = "X-Correlation-Id"
 	ctxCorrelation    = "orchd.correlation"
 	ctxIdentity       = "orchd.identity"
+	ctxTaskID         = "orchd.task_id" // the task a /v1 request submitted
 )
 
 // validCorrelation accepts a client's id: 1–128 printable ASCII characters.
@@ -82,6 +83,8 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			ev = ev.Str(fieldIdentity, fp)
 		}
 		if id := c.Param("id"); id != "" && strings.HasPrefix(c.Path(), "/v2/tasks/") {
+			ev = ev.Str(fieldTaskID, id)
+		} else if id, ok := c.Get(ctxTaskID).(string); ok && id != "" {
 			ev = ev.Str(fieldTaskID, id)
 		}
 		ev.Msg("request")

@@ -20,6 +20,7 @@ type Deps struct {
 	Tasks     TaskService
 	Artifacts ArtifactService
 	Meta      MetaService
+	OpenAI    OpenAIService
 	Metrics   http.Handler
 	Ready     func() error
 	Log       zerolog.Logger
@@ -70,6 +71,11 @@ func New(d Deps) *Server {
 	v2.GET("/artifacts/:id", s.getArtifact)
 	v2.GET("/meta/version", s.version)
 	v2.GET("/meta/capabilities", s.capabilities)
+
+	v1 := e.Group("/v1", api)
+	v1.POST("/chat/completions", s.chatCompletions)
+	v1.POST("/completions", s.completions)
+	v1.GET("/models", s.models)
 
 	// Node routes: writes take the node token when one is set (api.md §5).
 	nodeWrite := api
