@@ -18,17 +18,21 @@ import (
 func (s *Service) finish(r *record, t terminal, state State) bool {
 	now := s.now()
 	s.mu.Lock()
+	log := r.log
 	from := r.firstToken
 	if from.IsZero() {
 		from = r.started
 	}
 	s.mu.Unlock()
+	if log == nil {
+		return false // ended and archived long ago
+	}
 	var decode time.Duration
 	if !from.IsZero() {
 		decode = now.Sub(from)
 	}
 	var frames int
-	_, err := r.log.Finish(func(tokens int) (string, []byte) {
+	_, err := log.Finish(func(tokens int) (string, []byte) {
 		frames = tokens
 		return t.event(), t.encode(tokens, decode)
 	})
@@ -78,14 +82,14 @@ func (s *Service) storeTranscript(r *record) {
 	s.runs.Add(1)
 	go func() {
 		defer s.runs.Done()
-		sse, _, _ := r.log.ReadFrom(0, false, nil)
 		s.mu.Lock()
-		spec := r.spec
+		log, spec := r.log, r.spec
 		meta := wire.TranscriptMetadata{
 			Engine: wire.Engine(r.engine), EngineVersion: r.engineVersion, PoolID: r.poolID,
 			NodeID: r.nodeID, ModelRef: spec.Model,
 		}
 		s.mu.Unlock()
+		sse, _, _ := log.ReadFrom(0, false, nil)
 		content := make([]byte, 0, len(sse)+len(sse)/4+96)
 		content = append(content, `{"format":"text/event-stream","sse":`...)
 		content = artifacts.AppendString(content, string(sse))
@@ -109,6 +113,7 @@ func (s *Service) storeTranscript(r *record) {
 		}
 		s.mu.Lock()
 		r.transcriptID = a.ID
+		r.log = nil // the transcript serves late readers; free the frames
 		s.mu.Unlock()
 		s.deps.Events.Delete(spec.ID)
 	}()

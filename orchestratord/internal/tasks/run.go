@@ -16,7 +16,7 @@ import (
 func (s *Service) run(r *record) {
 	for {
 		s.mu.Lock()
-		ctx, poolID := r.runCtx, r.poolID
+		ctx, poolID, log := r.runCtx, r.poolID, r.log
 		view, ok := s.viewLocked(poolID)
 		s.mu.Unlock()
 		var (
@@ -29,7 +29,7 @@ func (s *Service) run(r *record) {
 			var client engine.Client
 			client, err = s.deps.Engines.Client(view)
 			if err == nil {
-				res, err = client.Generate(ctx, s.engineRequest(r), s.emitter(r))
+				res, err = client.Generate(ctx, s.engineRequest(r), s.emitter(r, log))
 			}
 		}
 		if s.retry(r, err) {
@@ -58,7 +58,7 @@ func (s *Service) engineRequest(r *record) engine.Request {
 
 // emitter appends each batch of engine chunks to the task's log. After the
 // first batch it adds the metrics frame api.md §3 asks for.
-func (s *Service) emitter(r *record) func([]string) error {
+func (s *Service) emitter(r *record, log *streaming.Log) func([]string) error {
 	first := true
 	var tokens func(n int)
 	return func(chunks []string) error {
@@ -73,15 +73,15 @@ func (s *Service) emitter(r *record) func([]string) error {
 			s.mu.Unlock()
 			s.deps.Metrics.ObserveFirstToken(eng, pool, prio, ttft)
 			tokens = s.deps.Metrics.PoolSeries(eng, pool).TokensOut
-			if _, err := r.log.AppendTokens(chunks); err != nil {
+			if _, err := log.AppendTokens(chunks); err != nil {
 				return err
 			}
 			tokens(len(chunks))
 			plain, verbose := metricsFrames(frame, "first token after "+ttft.Round(time.Millisecond).String())
-			_, err := r.log.AppendVerbose(wire.EventMetrics, plain, verbose)
+			_, err := log.AppendVerbose(wire.EventMetrics, plain, verbose)
 			return err
 		}
-		if _, err := r.log.AppendTokens(chunks); err != nil {
+		if _, err := log.AppendTokens(chunks); err != nil {
 			return err
 		}
 		tokens(len(chunks))
