@@ -37,8 +37,6 @@ func New() *Set {
 		MaxIdleConnsPerHost: 1024,
 		IdleConnTimeout:     90 * time.Second,
 		DisableCompression:  true,
-		WriteBufferSize:     16 << 10,
-		ReadBufferSize:      32 << 10,
 	}
 	return &Set{http: &http.Client{Transport: tr}, byID: map[string]entry{}}
 }
