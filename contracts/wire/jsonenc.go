@@ -4,15 +4,24 @@ import "unicode/utf8"
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString appends s as a JSON string exactly as encoding/json does
+// appendJSONString appends s as a JSON string exactly as json.Marshal does
 // (HTML-safe escaping, U+2028/U+2029 escaped, invalid UTF-8 as U+FFFD).
-func appendJSONString(dst []byte, s string) []byte {
+func appendJSONString(dst []byte, s string) []byte { return appendEscaped(dst, s, true) }
+
+// AppendString appends s as a JSON string exactly as encoding/json does with
+// HTML escaping off: quote, backslash and control characters escaped (\b \f
+// \n \r \t, else \u00xx), U+2028/U+2029 as \u2028/\u2029, each byte of
+// invalid UTF-8 as \ufffd, everything else as it is. Libraries that encode
+// JSON by hand on hot paths share it.
+func AppendString(dst []byte, s string) []byte { return appendEscaped(dst, s, false) }
+
+func appendEscaped(dst []byte, s string, html bool) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		b := s[i]
 		if b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+			if b >= 0x20 && b != '"' && b != '\\' && (!html || (b != '<' && b != '>' && b != '&')) {
 				i++
 				continue
 			}

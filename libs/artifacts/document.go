@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/orchestratord/orchestratord/contracts/wire"
 )
 
 // Limits on a stored document.
@@ -176,11 +178,11 @@ func appendDocument(b []byte, doc Artifact) (data []byte, metaAt, contentAt int)
 	}
 	b = slices.Grow(b, n)
 	b = append(b, `{"id":`...)
-	b = appendJSONString(b, doc.ID)
+	b = wire.AppendString(b, doc.ID)
 	b = append(b, `,"kind":`...)
-	b = appendJSONString(b, doc.Kind)
+	b = wire.AppendString(b, doc.Kind)
 	b = append(b, `,"digest":`...)
-	b = appendJSONString(b, doc.Digest)
+	b = wire.AppendString(b, doc.Digest)
 	b = append(b, `,"created_ms":`...)
 	b = strconv.AppendInt(b, doc.CreatedMs, 10)
 	b = append(b, `,"tags":[`...)
@@ -188,12 +190,12 @@ func appendDocument(b []byte, doc Artifact) (data []byte, metaAt, contentAt int)
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, t)
+		b = wire.AppendString(b, t)
 	}
 	b = append(b, ']')
 	if doc.Parent != "" {
 		b = append(b, `,"parent":`...)
-		b = appendJSONString(b, doc.Parent)
+		b = wire.AppendString(b, doc.Parent)
 	}
 	if len(doc.Metadata) > 0 {
 		b = append(b, `,"metadata":`...)
@@ -204,59 +206,6 @@ func appendDocument(b []byte, doc Artifact) (data []byte, metaAt, contentAt int)
 	contentAt = len(b)
 	b = append(b, doc.Content...)
 	return append(b, '}', '\n'), metaAt, contentAt
-}
-
-// appendJSONString writes s as encoding/json does with HTML escaping off:
-// '"', '\\' and control characters escaped (\b \f \n \r \t, else \u00xx),
-// U+2028 and U+2029 as \u2028 and \u2029, invalid UTF-8 as \ufffd, and
-// everything else as it is.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-		default:
-			i += n
-			continue
-		}
-		i += n
-		start = i
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
 
 // decode parses a stored document and checks that it hashes to want.

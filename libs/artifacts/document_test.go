@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/matryer/is"
+	"github.com/orchestratord/orchestratord/contracts/wire"
 )
 
 // jsonEncode is what encode replaced: json.Encoder with HTML escaping off.
@@ -48,7 +49,7 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
-// FuzzAppendJSONString: appendJSONString escapes as encoding/json does.
+// FuzzAppendJSONString: wire.AppendString escapes as encoding/json does.
 func FuzzAppendJSONString(f *testing.F) {
 	for _, s := range []string{"", "plain", `"\`, "\x00\b\f\n\r\t\x1f\x7f", "\u2028\u2029", "<>&", "é😀", "\xff", "\xed\xa0\x80", "a\xe2\x80"} {
 		f.Add(s)
@@ -56,6 +57,6 @@ func FuzzAppendJSONString(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		is := is.New(t)
 		want := bytes.TrimSuffix(jsonEncode(t, s), []byte("\n"))
-		is.Equal(string(appendJSONString(nil, s)), string(want)) // as encoding/json
+		is.Equal(string(wire.AppendString(nil, s)), string(want)) // as encoding/json
 	})
 }

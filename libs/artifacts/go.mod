@@ -8,4 +8,9 @@ require (
 	go.uber.org/goleak v1.3.0
 )
 
-require golang.org/x/sys v0.45.0 // indirect
+require (
+	github.com/orchestratord/orchestratord/contracts v0.0.0
+	golang.org/x/sys v0.45.0 // indirect
+)
+
+replace github.com/orchestratord/orchestratord/contracts => ../../contracts

@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/orchestratord/orchestratord/contracts/wire"
 )
 
 // Fixed pieces of the SSE encoding of one frame:
@@ -24,9 +25,6 @@ const (
 	eventToken = "token"
 )
 
-// hexDigits are the lower-case hex digits encoding/json uses in \u escapes.
-const hexDigits = "0123456789abcdef"
-
 // appendFrameHead appends "id: <seq>\nevent: <event>\ndata: " to dst.
 func appendFrameHead(dst []byte, seq uint64, event string) []byte {
 	dst = append(dst, idPrefix...)
@@ -39,64 +37,10 @@ func appendFrameHead(dst []byte, seq uint64, event string) []byte {
 // appendTokenJSON appends {"t":<text>,"i":<index>} to dst.
 func appendTokenJSON(dst []byte, text string, index int) []byte {
 	dst = append(dst, `{"t":`...)
-	dst = appendJSONString(dst, text)
+	dst = wire.AppendString(dst, text)
 	dst = append(dst, `,"i":`...)
 	dst = strconv.AppendInt(dst, int64(index), 10)
 	return append(dst, '}')
-}
-
-// appendJSONString appends s to dst as a JSON string literal, escaped the way
-// encoding/json does with HTML escaping turned off: quote and backslash,
-// control characters (\b \f \n \r \t as short escapes, the rest as \u00XX),
-// U+2028 and U+2029 as \u2028 and \u2029, and each byte of invalid UTF-8 as
-// \ufffd. Runs of plain bytes are copied in one append.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '"', '\\':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
 
 // checkEvent reports whether event can be written on one "event:" line.
