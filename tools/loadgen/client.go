@@ -62,6 +62,12 @@ type client struct {
 func newClient(cfg Config, hc *http.Client, base *url.URL) (*client, error) {
 	var v any
 	switch cfg.Target {
+	case TargetOpenAI:
+		body, err := chatBody(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return &client{cfg: cfg, http: hc, base: base, body: body, br: bufio.NewReaderSize(nil, readBufferSize)}, nil
 	case TargetDirect, TargetProxy:
 		v = struct {
 			Model         string `json:"model"`
@@ -99,6 +105,8 @@ func (c *client) do(ctx context.Context) result {
 	case TargetAdmit:
 		_, err := c.admit(ctx)
 		return result{err: err}
+	case TargetOpenAI:
+		return c.chat(ctx)
 	}
 	return c.completion(ctx)
 }

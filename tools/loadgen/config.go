@@ -21,6 +21,9 @@ const (
 	TargetOrchd Target = "orchd"
 	// TargetAdmit only posts tasks, counting 202 answers.
 	TargetAdmit Target = "admit"
+	// TargetOpenAI streams POST {URL}/v1/chat/completions from
+	// orchestratord's OpenAI-compatible API until data: [DONE].
+	TargetOpenAI Target = "openai"
 )
 
 // ErrInvalidConfig is wrapped by every Config validation error.
@@ -38,7 +41,7 @@ const (
 type Config struct {
 	Target Target
 	// URL is the engine's base URL (direct, proxy) or orchestratord's (orchd,
-	// admit).
+	// admit, openai).
 	URL         string
 	Concurrency int
 	// Duration stops issuing requests after this long (0: no time bound).
@@ -79,9 +82,9 @@ func (c Config) withDefaults() Config {
 // Validate checks c after defaults.
 func (c Config) Validate() error {
 	switch c.Target {
-	case TargetDirect, TargetProxy, TargetOrchd, TargetAdmit:
+	case TargetDirect, TargetProxy, TargetOrchd, TargetAdmit, TargetOpenAI:
 	default:
-		return fmt.Errorf("%w: target must be direct, proxy, orchd or admit, got %q", ErrInvalidConfig, c.Target)
+		return fmt.Errorf("%w: target must be direct, proxy, orchd, admit or openai, got %q", ErrInvalidConfig, c.Target)
 	}
 	u, err := url.Parse(c.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

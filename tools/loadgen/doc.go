@@ -1,13 +1,15 @@
 // Package loadgen is the load generator of the orchestratord benchmarks: N
 // concurrent closed-loop clients, bounded by a duration and/or a request
-// count, against one of four targets — an engine directly ("direct"), the
+// count, against one of five targets — an engine directly ("direct"), the
 // engine behind a plain httputil.ReverseProxy that loadgen starts in-process
-// ("proxy"), orchestratord's task API with its event streams ("orchd"), or
-// orchestratord's admission alone ("admit"). It reports requests/s, tokens/s,
-// time to first token, latency, errors and incomplete streams, and optionally
-// the CPU time and peak RSS of a process (a relay) read from /proc.
+// ("proxy"), orchestratord's task API with its event streams ("orchd"),
+// orchestratord's admission alone ("admit"), or orchestratord's
+// OpenAI-compatible streamed chat completions ("openai"). It reports
+// requests/s, tokens/s, time to first token, latency, errors and incomplete
+// streams, and optionally the CPU time and peak RSS of a process (a relay)
+// read from /proc.
 //
 // Import rule: standard library only. It speaks the wire formats (OpenAI
-// completions SSE, orchestratord's /v2 SSE) itself and imports no other
-// module of the workspace.
+// completions and chat completions SSE, orchestratord's /v2 SSE) itself and
+// imports no other module of the workspace.
 package loadgen

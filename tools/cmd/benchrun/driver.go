@@ -33,7 +33,7 @@ type driver struct {
 type endpoint struct {
 	target loadgen.Target
 	url    string
-	daemon *child // the measured process (orchd, admit), or nil
+	daemon *child // the measured process (orchd, admit, openai), or nil
 	failed bool   // no further runs: it failed and the reason is recorded
 }
 
@@ -127,7 +127,7 @@ func endpoints(sc scenario, engine, daemon *child) []endpoint {
 		switch {
 		case (t == loadgen.TargetDirect || t == loadgen.TargetProxy) && engine != nil:
 			eps = append(eps, endpoint{target: t, url: engine.url})
-		case (t == loadgen.TargetOrchd || t == loadgen.TargetAdmit) && daemon != nil:
+		case daemonTarget(t) && daemon != nil:
 			eps = append(eps, endpoint{target: t, url: daemon.url, daemon: daemon})
 		}
 	}

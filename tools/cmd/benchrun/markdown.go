@@ -59,11 +59,15 @@ func writeSetup(m *mdWriter, r Result) {
 	m.f("\n- command: `%s`\n", r.Command)
 	m.f("- setup: one simulated engine process per scenario (`simengine --flavor vllm --slots %d`), %d-token streams, "+
 		"closed-loop clients inside benchrun, everything on 127.0.0.1; per scenario each target is warmed up for %s, "+
-		"then measured %d × %s, the targets one after another (direct → proxy → orchestratord) within each repeat.\n",
+		"then measured %d × %s, the targets one after another (direct → proxy → orchestratord, then openai where a "+
+		"scenario has it) within each repeat.\n",
 		st.EngineSlots, st.MaxTokens, msText(st.WarmupMs), st.Repeat, msText(st.DurationMs))
 	m.f("- orchestratord: a fresh process per scenario, one static vllm pool of %d slots, queue policy reject, "+
 		"events.retention_ms %d (finished event logs kept that long).\n", st.EngineSlots, st.RetentionMs)
 	m.f("- proxy: loadgen's in-process `httputil.ReverseProxy` (FlushInterval -1, request body buffered).\n")
+	m.f("- orchestratord is reached through `POST /v2/tasks` and the task's event stream; openai is the same daemon " +
+		"through `POST /v1/chat/completions` streamed (a token per chunk with non-empty `delta.content`, " +
+		"complete at `data: [DONE]`).\n")
 	m.f("- figures: best and median over the runs of a target. × direct is tokens/s over direct's " +
 		"(median over median, best over best); + TTFT is TTFT p50 minus direct's. CPU per request is " +
 		"orchestratord's utime+stime from /proc/<pid>/stat over the completed requests, peak RSS its VmHWM. " +
@@ -94,6 +98,12 @@ func goals() []goal {
 			return fixed(p.VsDirect.TokensRatio, 2), fixed(p.VsDirect.TokensRatioBest, 2), m, true
 		}
 	}
+	vsOrchd := func(p Point) (string, string, string, bool) {
+		if p.VsOrchd == nil {
+			return "", "", "", false
+		}
+		return fixed(p.VsOrchd.TokensRatio, 2), fixed(p.VsOrchd.TokensRatioBest, 2), "—", true
+	}
 	added := func(aimMs float64) func(Point) (string, string, string, bool) {
 		return func(p Point) (string, string, string, bool) {
 			if p.VsDirect == nil {
@@ -121,6 +131,7 @@ func goals() []goal {
 	return []goal{
 		{scenarioSaturated, loadgen.TargetOrchd, "saturated (256 streams) tokens/s, orchestratord / direct", "≥ 0.80", ratio(0.8)},
 		{scenarioSaturated, loadgen.TargetProxy, "saturated (256 streams) tokens/s, proxy / direct (reference)", "—", ratio(0)},
+		{scenarioSaturated, loadgen.TargetOpenAI, "saturated (256 streams) tokens/s, openai (/v1 chat) / orchestratord (/v2) (reference)", "—", vsOrchd},
 		{scenarioUnsaturated, loadgen.TargetOrchd, "unsaturated (64 streams, 5 ms/token) TTFT p50 added", "≤ 1 ms", added(1)},
 		{scenarioC1, loadgen.TargetOrchd, "C=1 TTFT p50 added", "—", added(0)},
 		{scenarioSaturated, loadgen.TargetOrchd, "orchestratord CPU per stream at 256 streams", "≤ 200 µs", cpu},
@@ -179,6 +190,7 @@ func writeScenario(m *mdWriter, s ScenarioResult) {
 	} else {
 		m.table([]string{"target", "tokens/s median", "tokens/s best", "× direct", "× direct (best)", "TTFT p50 ms median",
 			"+ TTFT ms", "CPU µs/stream median", "peak RSS MiB", "errors", "runs"}, streamPointRows(s.Points))
+		writeVsOrchd(m, s.Points)
 		m.f("Runs, in the order they ran:\n\n")
 		m.table([]string{"run", "target", "tokens/s", "streams/s", "TTFT p50 ms", "TTFT p99 ms", "latency p50 ms",
 			"errors", "incomplete", "CPU µs/stream", "peak RSS MiB", "flag"}, streamRunRows(s.Runs))
@@ -192,6 +204,16 @@ func writeScenario(m *mdWriter, s ScenarioResult) {
 	}
 	if samples {
 		m.f("\n")
+	}
+}
+
+// writeVsOrchd compares the /v1 chat point with the /v2 one, when both ran.
+func writeVsOrchd(m *mdWriter, ps []Point) {
+	for _, p := range ps {
+		if r := p.VsOrchd; r != nil {
+			m.f("%s / orchestratord tokens/s: %s median, %s best; TTFT p50 %s median.\n\n", label(p.Target),
+				fixed(r.TokensRatio, 2), fixed(r.TokensRatioBest, 2), signedMs(r.TTFTAddedMs))
+		}
 	}
 }
 
@@ -249,6 +271,8 @@ func label(t loadgen.Target) string {
 		return "orchestratord"
 	case loadgen.TargetAdmit:
 		return "orchestratord admit"
+	case loadgen.TargetOpenAI:
+		return "openai (/v1 chat)"
 	}
 	return string(t)
 }

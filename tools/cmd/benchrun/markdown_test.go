@@ -21,8 +21,9 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // a failed target.
 func sampleResult() Result {
 	stream := func(name, title string, c int, delayMs float64, runs []RunResult, errs ...string) ScenarioResult {
+		sc, _ := lookupScenario(name)
 		return ScenarioResult{Name: name, Title: title, Concurrency: c, TokenDelayMs: delayMs, Runs: runs,
-			Points: points(streamTargets(), runs), Errors: errs}
+			Points: points(sc.targets, runs), Errors: errs}
 	}
 	withSamples := mkRun("proxy", 2, 500, 1.1, 0, 2)
 	withSamples.Incomplete, withSamples.ErrorSamples = 2, []string{"stream ended without its terminal frame: unexpected EOF"}
@@ -36,7 +37,9 @@ func sampleResult() Result {
 		Scenarios: []ScenarioResult{
 			stream("saturated", "256 concurrent streams, no delay between tokens", 256, 0, []RunResult{
 				mkRun("direct", 1, 100000, 40, 0, 0), mkRun("proxy", 1, 70000, 55, 0, 0), mkRun("orchd", 1, 85000, 45, 180, 0),
+				mkRun("openai", 1, 80000, 46, 190, 0),
 				mkRun("direct", 2, 110000, 38, 0, 0), withSamples, mkRun("orchd", 2, 90000, 44, 170, 0),
+				mkRun("openai", 2, 84000, 45.5, 185, 0),
 			}),
 			stream("unsaturated", "64 concurrent streams, 5 ms between tokens", 64, 5, []RunResult{
 				mkRun("direct", 1, 9000, 5.25, 0, 0), mkRun("orchd", 1, 8900, 5.75, 150, 0),

@@ -63,12 +63,15 @@ type Point struct {
 	TokensPerSec   Stat  `json:"tokens_per_sec"`
 	RequestsPerSec Stat  `json:"requests_per_sec"`
 	TTFTP50Ms      Stat  `json:"ttft_p50_ms"`
-	// CPUMicrosPerRequest and PeakRSSKiB are orchestratord's (orchd and
-	// admit targets only).
+	// CPUMicrosPerRequest and PeakRSSKiB are orchestratord's (orchd, admit
+	// and openai targets only).
 	CPUMicrosPerRequest Stat  `json:"cpu_us_per_request"`
 	PeakRSSKiB          int64 `json:"peak_rss_kib,omitempty"`
 	// VsDirect compares the point with the direct one of its scenario.
 	VsDirect *Relative `json:"vs_direct,omitempty"`
+	// VsOrchd compares the openai point (/v1/chat/completions) with the
+	// orchd one (/v2/tasks) of its scenario; nil for the other targets.
+	VsOrchd *Relative `json:"vs_orchd,omitempty"`
 }
 
 // Stat is a figure over the runs of a point: the best one (highest rate,
@@ -78,13 +81,14 @@ type Stat struct {
 	Median float64 `json:"median"`
 }
 
-// Relative compares a target with the engine reached directly.
+// Relative compares a target with a base: the engine reached directly
+// (VsDirect) or orchestratord's /v2 (VsOrchd).
 type Relative struct {
-	// TokensRatio is median tokens/s over direct's median; TokensRatioBest
-	// is best over best.
+	// TokensRatio is median tokens/s over the base's median;
+	// TokensRatioBest is best over best.
 	TokensRatio     float64 `json:"tokens_ratio"`
 	TokensRatioBest float64 `json:"tokens_ratio_best"`
-	// TTFTAddedMs is the median TTFT p50 minus direct's; TTFTAddedBestMs
+	// TTFTAddedMs is the median TTFT p50 minus the base's; TTFTAddedBestMs
 	// the best minus the best.
 	TTFTAddedMs     float64 `json:"ttft_added_ms"`
 	TTFTAddedBestMs float64 `json:"ttft_added_best_ms"`

@@ -41,7 +41,7 @@ func scenarios() []scenario {
 		{name: scenarioC1, title: "one stream at a time (latency)", concurrency: 1,
 			targets: streamTargets(), throughput: true, latency: true},
 		{name: scenarioSaturated, title: "256 concurrent streams, no delay between tokens", concurrency: 256,
-			targets: streamTargets(), throughput: true},
+			targets: append(streamTargets(), loadgen.TargetOpenAI), throughput: true},
 		{name: scenarioUnsaturated, title: "64 concurrent streams, 5 ms between tokens", concurrency: 64,
 			tokenDelay: 5 * time.Millisecond, targets: streamTargets(), latency: true},
 		{name: scenarioRSS512, title: "512 concurrent streams, no delay between tokens: CPU and RSS", concurrency: 512,
@@ -81,10 +81,15 @@ func (s scenario) needsEngine() bool {
 	return false
 }
 
+// daemonTarget: t is one of orchestratord's APIs.
+func daemonTarget(t loadgen.Target) bool {
+	return t == loadgen.TargetOrchd || t == loadgen.TargetAdmit || t == loadgen.TargetOpenAI
+}
+
 // needsDaemon: the scenario measures orchestratord.
 func (s scenario) needsDaemon() bool {
 	for _, t := range s.targets {
-		if t == loadgen.TargetOrchd || t == loadgen.TargetAdmit {
+		if daemonTarget(t) {
 			return true
 		}
 	}

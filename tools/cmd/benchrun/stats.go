@@ -79,23 +79,24 @@ func summarize(target loadgen.Target, runs []RunResult) Point {
 	return p
 }
 
-// relativeTo compares p with direct; nil when direct measured nothing.
-func relativeTo(p, direct Point) *Relative {
-	med, ok1 := ratio(p.TokensPerSec.Median, direct.TokensPerSec.Median)
-	best, ok2 := ratio(p.TokensPerSec.Best, direct.TokensPerSec.Best)
+// relativeTo compares p with base (direct, or orchd for openai); nil when
+// base measured nothing.
+func relativeTo(p, base Point) *Relative {
+	med, ok1 := ratio(p.TokensPerSec.Median, base.TokensPerSec.Median)
+	best, ok2 := ratio(p.TokensPerSec.Best, base.TokensPerSec.Best)
 	if !ok1 || !ok2 || p.TokensPerSec.Median == 0 {
 		return nil
 	}
 	return &Relative{
 		TokensRatio:     med,
 		TokensRatioBest: best,
-		TTFTAddedMs:     p.TTFTP50Ms.Median - direct.TTFTP50Ms.Median,
-		TTFTAddedBestMs: p.TTFTP50Ms.Best - direct.TTFTP50Ms.Best,
+		TTFTAddedMs:     p.TTFTP50Ms.Median - base.TTFTP50Ms.Median,
+		TTFTAddedBestMs: p.TTFTP50Ms.Best - base.TTFTP50Ms.Best,
 	}
 }
 
-// points sums up runs per target, in the order of targets, and compares
-// every one with direct when direct ran.
+// points sums up runs per target, in the order of targets, compares every
+// one with direct when direct ran, and openai with orchd when both ran.
 func points(targets []loadgen.Target, runs []RunResult) []Point {
 	out := make([]Point, 0, len(targets))
 	for _, t := range targets {
@@ -103,12 +104,14 @@ func points(targets []loadgen.Target, runs []RunResult) []Point {
 			out = append(out, p)
 		}
 	}
-	direct := slices.IndexFunc(out, func(p Point) bool { return p.Target == loadgen.TargetDirect })
-	if direct < 0 {
-		return out
+	index := func(t loadgen.Target) int { return slices.IndexFunc(out, func(p Point) bool { return p.Target == t }) }
+	if orchd, openai := index(loadgen.TargetOrchd), index(loadgen.TargetOpenAI); orchd >= 0 && openai >= 0 {
+		out[openai].VsOrchd = relativeTo(out[openai], out[orchd])
 	}
-	for i := range out {
-		out[i].VsDirect = relativeTo(out[i], out[direct])
+	if direct := index(loadgen.TargetDirect); direct >= 0 {
+		for i := range out {
+			out[i].VsDirect = relativeTo(out[i], out[direct])
+		}
 	}
 	return out
 }

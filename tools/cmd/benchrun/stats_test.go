@@ -123,3 +123,29 @@ func TestNoRatioAgainstADirectThatMeasuredNothing(t *testing.T) {
 	ps := points(streamTargets(), runs)
 	is.True(ps[1].VsDirect == nil) // no ratio, rather than a division by zero
 }
+
+func TestOpenAIComparedWithOrchd(t *testing.T) {
+	is := is.New(t)
+	sc, ok := lookupScenario(scenarioSaturated)
+	is.True(ok) // the saturated scenario exists
+	runs := []RunResult{
+		mkRun("direct", 1, 1000, 1, 0, 0), mkRun("orchd", 1, 800, 2, 150, 0), mkRun("openai", 1, 600, 2.5, 160, 0),
+		mkRun("direct", 2, 1000, 1, 0, 0), mkRun("orchd", 2, 1000, 2, 150, 0), mkRun("openai", 2, 900, 2.5, 160, 0),
+	}
+	ps := points(sc.targets, runs)
+	is.Equal(len(ps), 3) // direct, orchd, openai (proxy did not run)
+	orchd, openai := ps[1], ps[2]
+	is.Equal(openai.Target, loadgen.TargetOpenAI)   // openai comes after orchd
+	is.True(orchd.VsOrchd == nil)                   // only openai is compared with orchd
+	is.Equal(openai.VsOrchd.TokensRatio, 750.0/900) // median over median
+	is.Equal(openai.VsOrchd.TokensRatioBest, 0.9)   // best over best
+	is.Equal(openai.VsOrchd.TTFTAddedMs, 0.5)       // TTFT added to orchd's
+	is.Equal(openai.VsDirect.TokensRatio, 0.75)     // and still compared with direct
+}
+
+func TestOpenAIWithoutOrchd(t *testing.T) {
+	is := is.New(t)
+	ps := points([]loadgen.Target{loadgen.TargetOrchd, loadgen.TargetOpenAI}, []RunResult{mkRun("openai", 1, 900, 1, 100, 0)})
+	is.Equal(len(ps), 1)          // orchd did not run
+	is.True(ps[0].VsOrchd == nil) // nothing to compare with
+}

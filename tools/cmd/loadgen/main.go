@@ -31,8 +31,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options
-	target := fs.String("target", string(loadgen.TargetDirect), "direct, proxy, orchd or admit")
-	fs.StringVar(&o.cfg.URL, "url", "", "engine base URL (direct, proxy) or orchestratord base URL (orchd, admit)")
+	target := fs.String("target", string(loadgen.TargetDirect), "direct, proxy, orchd, admit or openai")
+	fs.StringVar(&o.cfg.URL, "url", "", "engine base URL (direct, proxy) or orchestratord base URL (orchd, admit, openai)")
 	fs.IntVar(&o.cfg.Concurrency, "c", 1, "concurrent closed-loop clients")
 	fs.IntVar(&o.cfg.Concurrency, "concurrency", 1, "same as -c")
 	fs.DurationVar(&o.cfg.Duration, "duration", 0, "stop issuing requests after this long (0: no time bound)")
