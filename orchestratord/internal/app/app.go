@@ -93,7 +93,7 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	hub := streaming.NewHub(config.Duration(cfg.Events.RetentionMs))
 	engines := enginepool.New()
 	svc, err := tasks.New(tasks.Options{
-		QueueCapacity: cfg.Queue.Capacity, QueuePolicy: policy, Strategy: strategy,
+		QueueCapacity: cfg.Queue.Capacity, QueuePolicy: policy,
 		Retries: cfg.Dispatch.Retries, TokenTimeout: config.Duration(cfg.Dispatch.TokenTimeoutMs),
 		Retention: config.Duration(cfg.Events.RetentionMs), MaxTokens: cfg.Limits.MaxTokens,
 		MaxRetained: cfg.Events.MaxRetained,

@@ -28,7 +28,7 @@ func (s *Service) Submit(spec Spec) (Admission, error) {
 			if r.spec.Digest != spec.Digest {
 				return Admission{}, problem.New(wire.CodeConflict, "task_id %s was already used with a different body", spec.ID)
 			}
-			return s.admissionLocked(r, true, -1), nil
+			return s.admissionLocked(r, -1), nil
 		}
 	} else {
 		spec.ID = s.deps.NewID()
@@ -77,7 +77,7 @@ func (s *Service) Submit(spec Spec) (Admission, error) {
 	if spec.Priority == admission.Batch {
 		pos = s.queue.Len() - 1
 	}
-	adm := s.admissionLocked(r, false, pos)
+	adm := s.admissionLocked(r, pos)
 	r.lastPos = adm.QueuePosition
 	// The started frame goes first, before any run can append a token
 	// (runs start after the lock is released) or a position update.
@@ -97,11 +97,8 @@ func (s *Service) Submit(spec Spec) (Admission, error) {
 
 // admissionLocked describes where a task stands now; pos is its queue
 // position when the caller knows it, else -1.
-func (s *Service) admissionLocked(r *record, existing bool, pos int) Admission {
-	a := Admission{
-		ID: r.spec.ID, SessionID: r.spec.SessionID, Existing: existing, QueuePosition: 0,
-		QueueCapacity: s.queue.Capacity(), QueueDepth: s.queue.Len(), OnTimeProbabilty: 1,
-	}
+func (s *Service) admissionLocked(r *record, pos int) Admission {
+	a := Admission{ID: r.spec.ID, SessionID: r.spec.SessionID}
 	switch r.state {
 	case Queued:
 		if pos < 0 {
@@ -110,7 +107,6 @@ func (s *Service) admissionLocked(r *record, existing bool, pos int) Admission {
 		a.QueuePosition = pos
 		a.PredictedStart = s.queue.EstimateWait(pos)
 		a.Backoff = s.queue.Backoff()
-		a.OnTimeProbabilty = onTimeProbability(r.due, s.now(), a.PredictedStart)
 	default:
 		a.PoolID, a.Engine = r.poolID, r.engine
 	}

@@ -46,14 +46,6 @@ func (p *poolStats) observe(pool string, ttft, decode time.Duration, tokens int)
 	sp.samples++
 }
 
-// TokensPerSecond is the pool's measured decode rate, 0 when unmeasured.
-func (p *poolStats) tokensPerSecond(pool string) float64 {
-	if sp := p.byPool[pool]; sp != nil {
-		return sp.tokensPerS
-	}
-	return 0
-}
-
 // runTime estimates how long a task of `tokens` takes on the fastest
 // measured pool among ids; ok is false when none is measured yet.
 func (p *poolStats) runTime(ids []string, tokens int) (time.Duration, bool) {

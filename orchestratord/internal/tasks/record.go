@@ -24,9 +24,6 @@ const (
 	Failed    State = "failed"
 )
 
-// Terminal reports whether the task has ended.
-func (s State) Terminal() bool { return s == Completed || s == Canceled || s == Failed }
-
 // Spec is a validated task, whichever surface it came from (/v2 or /v1).
 type Spec struct {
 	ID             string
@@ -91,14 +88,10 @@ type Status struct {
 
 // Admission is the outcome of a successful admit.
 type Admission struct {
-	ID               string
-	SessionID        string
-	QueuePosition    int
-	PredictedStart   time.Duration
-	Backoff          time.Duration
-	PoolID, Engine   string
-	Existing         bool // an idempotent re-submission
-	QueueCapacity    int
-	QueueDepth       int
-	OnTimeProbabilty float64
+	ID             string
+	SessionID      string
+	QueuePosition  int
+	PredictedStart time.Duration
+	Backoff        time.Duration
+	PoolID, Engine string
 }

@@ -24,7 +24,6 @@ import (
 type Options struct {
 	QueueCapacity int
 	QueuePolicy   admission.Policy
-	Strategy      placement.Strategy
 	Retries       int
 	TokenTimeout  time.Duration
 	Retention     time.Duration // finished records are forgotten after this
