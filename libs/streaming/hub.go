@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"time"
+	"weak"
 )
 
 // DefaultSweepInterval is the interval Hub.Run uses for a non-positive one.
@@ -34,9 +35,12 @@ type Hub struct {
 	head     int
 }
 
+// finishedLog is an entry of Hub.finished. It points at its log weakly: a
+// log deleted from the hub before its retention ended (archived elsewhere)
+// is freed once its readers are done, not when the entry is swept.
 type finishedLog struct {
 	id  string
-	log *Log
+	log weak.Pointer[Log]
 	at  time.Time
 }
 
@@ -96,7 +100,7 @@ func (h *Hub) Sweep() int {
 		if now.Sub(f.at) <= h.retention {
 			break
 		}
-		if h.logs[f.id] == f.log {
+		if l, ok := h.logs[f.id]; ok && l == f.log.Value() {
 			delete(h.logs, f.id)
 			n++
 		}
@@ -142,7 +146,7 @@ func (h *Hub) Len() int {
 func (h *Hub) finishedAt(id string, l *Log, at time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.finished = append(h.finished, finishedLog{id: id, log: l, at: at})
+	h.finished = append(h.finished, finishedLog{id: id, log: weak.Make(l), at: at})
 }
 
 // expired reports whether l finished more than the retention period before

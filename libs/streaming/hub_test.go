@@ -3,8 +3,10 @@ package streaming_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/matryer/is"
 
@@ -32,6 +34,26 @@ func TestHubCreateGetDelete(t *testing.T) {
 	is.Equal(hub.Len(), 0) // none left
 	_, err = hub.Create("a")
 	is.NoErr(err) // the id is free again
+}
+
+// A finished log deleted before its retention ends (the daemon archives it)
+// is garbage once its readers are done: the hub's retention list does not
+// keep it alive.
+func TestHubDeletedFinishedLogIsFreed(t *testing.T) {
+	is := is.New(t)
+	hub := streaming.NewHub(time.Hour)
+	l, err := hub.Create("a")
+	is.NoErr(err) // Create
+	_, err = l.AppendTokens([]string{"some", "tokens"})
+	is.NoErr(err) // tokens
+	_, err = l.Finish(func(int) (string, []byte) { return "end", []byte(`{}`) })
+	is.NoErr(err) // finished: on the retention list now
+	hub.Delete("a")
+	w := weak.Make(l)
+	l = nil
+	runtime.GC()
+	is.True(w.Value() == nil) // collected although its retention has not ended
+	is.Equal(hub.Sweep(), 0)  // and the sweep finds nothing to forget
 }
 
 func TestHubRetention(t *testing.T) {

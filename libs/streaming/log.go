@@ -230,6 +230,30 @@ func reserve[S ~[]E, E any](s S, n int) S {
 	return grown
 }
 
+// Grow makes room for about n more bytes of frames and frames more frames,
+// so that a stream whose length is known roughly (from its max_tokens) is
+// not copied again and again as it grows. It is only a hint: appends grow
+// the log as needed either way, and Finish gives back what was not used.
+func (l *Log) Grow(n, frames int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.finished {
+		return
+	}
+	l.buf = reserve(l.buf, n)
+	l.frames = reserve(l.frames, frames)
+}
+
+// SSE returns the SSE encoding of every frame, as a non-verbose reader from
+// the start gets it, without copying: the slice shares the log's buffer,
+// whose bytes never change, so it stays valid; the caller must not modify
+// it.
+func (l *Log) SSE() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf[:len(l.buf):len(l.buf)]
+}
+
 // trimLocked releases the spare capacity of a finished log, which is kept
 // for the retention period. Readers still holding sub-slices of the old
 // buffer keep it alive; its bytes are equal to the new one's.

@@ -204,3 +204,23 @@ func TestFinishRacesAppendTokens(t *testing.T) {
 		is.Equal(log.Tokens(), appended)                                                         // Tokens agrees
 	}
 }
+
+func TestLogGrowAndSSE(t *testing.T) {
+	is := is.New(t)
+	log := streaming.NewLog()
+	log.Grow(4096, 64)
+	_, err := log.Append("started", []byte(`{"queue_position":0}`))
+	is.NoErr(err) // Append after Grow
+	_, err = log.AppendTokens([]string{"a", "b"})
+	is.NoErr(err) // tokens
+	sse := log.SSE()
+	want, _, _ := log.ReadFrom(0, false, nil)
+	is.Equal(string(sse), string(want)) // SSE is every frame, as a reader from the start gets it
+	_, err = log.Finish(func(tokens int) (string, []byte) { return endFrame(tokens) })
+	is.NoErr(err)                       // Finish gives back the unused room
+	is.Equal(string(sse), string(want)) // an earlier SSE view never changes
+	all, _, _ := log.ReadFrom(0, false, nil)
+	is.Equal(string(log.SSE()), string(all)) // and SSE now ends with the terminal frame
+	log.Grow(1<<20, 1)                       // a finished log ignores Grow
+	is.Equal(cap(log.SSE()), len(all))       // SSE's capacity is clipped: appending to it copies
+}

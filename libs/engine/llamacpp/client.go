@@ -33,7 +33,7 @@ func WithHTTPClient(hc *http.Client) Option {
 }
 
 // WithReadBufferSize sets the size of the buffered reader of each stream
-// (default 32 KiB): the most a single read can take from the connection.
+// (default 8 KiB): the most a single read can take from the connection.
 func WithReadBufferSize(n int) Option {
 	return func(c *Client) { c.cfg.ReadBuffer = n }
 }

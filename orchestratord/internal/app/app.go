@@ -34,6 +34,11 @@ import (
 	"github.com/orchestratord/orchestratord/orchestratord/internal/tasks"
 )
 
+// transcriptSpoolBytes bounds the finished transcripts waiting to be
+// written; past it, a finishing task keeps its slot until the store catches
+// up (see tasks.Transcripts).
+const transcriptSpoolBytes = 4 << 20
+
 // staticNodeID names the node that holds the pools declared in the config.
 const staticNodeID = "static"
 
@@ -48,6 +53,7 @@ type App struct {
 	engines  *enginepool.Set
 	server   *httpapi.Server
 	store    *artifacts.BoltStore
+	spool    *artifacts.Spool
 	metrics  *metrics.Metrics
 }
 
@@ -85,6 +91,7 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data_dir: %w", err)
 	}
+	spool := artifacts.NewSpool(store, transcriptSpoolBytes)
 	reg := metrics.NewRegistry()
 	m, err := metrics.New(reg)
 	if err != nil {
@@ -98,7 +105,7 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 		Retention: config.Duration(cfg.Events.RetentionMs), MaxTokens: cfg.Limits.MaxTokens,
 		MaxRetained: cfg.Events.MaxRetained,
 	}, tasks.Deps{
-		Events: hub, Pools: registry, Engines: engines, Transcripts: store, Metrics: m,
+		Events: hub, Pools: registry, Engines: engines, Transcripts: spool, Metrics: m,
 		Log: log.With().Str("component", "tasks").Logger(), NewID: ids.Next,
 		Placer: placement.New(strategy),
 	})
@@ -113,6 +120,7 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	}
 	a := &App{
 		cfg: cfg, log: log, registry: registry, hub: hub, tasks: svc, engines: engines, store: store,
+		spool:   spool,
 		metrics: m,
 		prober:  probe.New(registry, engines, config.Duration(cfg.Nodes.HeartbeatIntervalMs), log.With().Str("component", "probe").Logger()),
 	}
@@ -200,6 +208,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 	<-done
 	<-done
 	a.engines.CloseIdle()
+	spoolCtx, cancelSpool := context.WithTimeout(context.Background(), 10*time.Second)
+	if err := a.spool.Close(spoolCtx); err != nil {
+		a.log.Error().Err(err).Msg("transcripts still unwritten at exit")
+	}
+	cancelSpool()
 	if err := a.store.Close(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("close the artifact store: %w", err)
 	}

@@ -160,6 +160,14 @@ func (s *Service) launch(starts []*record) {
 	}
 }
 
+// streamBytesHint is about how many bytes of frames a stream of maxTokens
+// takes: a token frame is about 48 bytes, and started, metrics and end take
+// under a kilobyte. Longer streams grow the log as they go.
+func streamBytesHint(maxTokens int) int {
+	const tokenFrame, others, most = 48, 1 << 10, 64 << 10
+	return min(maxTokens*tokenFrame+others, most)
+}
+
 // failUnplaceable ends tasks that no registered pool can serve any more.
 func (s *Service) failUnplaceable(dead []*record) {
 	for _, r := range dead {

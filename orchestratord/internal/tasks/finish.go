@@ -72,51 +72,48 @@ func (s *Service) finish(r *record, t terminal, state State) bool {
 	return true
 }
 
-// storeTranscript writes the task's full event stream as a `trace` artifact
-// (api.md §7) in the background. The content is built in canonical JSON
-// (RFC 8785) so the store only has to verify it: {"format":
-// "text/event-stream", "sse": <the SSE bytes exactly as streamed>, "task_id"}.
-// Once stored, the in-memory log is dropped; later readers are served from
-// the transcript.
+// storeTranscript hands the task's full event stream to the transcript
+// writer as a `trace` artifact (api.md §7). The content is built in
+// canonical JSON (RFC 8785) so the store only has to verify it:
+// {"format": "text/event-stream", "sse": <the SSE bytes exactly as
+// streamed>, "task_id"}. Once stored, the in-memory log is dropped; later
+// readers are served from the transcript.
 func (s *Service) storeTranscript(r *record) {
+	s.mu.Lock()
+	log, spec := r.log, r.spec
+	meta := wire.TranscriptMetadata{
+		Engine: wire.Engine(r.engine), EngineVersion: r.engineVersion, PoolID: r.poolID,
+		NodeID: r.nodeID, ModelRef: spec.Model,
+	}
+	s.mu.Unlock()
+	sse := log.SSE()
+	content := make([]byte, 0, len(sse)+len(sse)/4+96)
+	content = append(content, `{"format":"text/event-stream","sse":`...)
+	content = artifacts.AppendString(content, string(sse))
+	content = append(content, `,"task_id":`...)
+	content = artifacts.AppendString(content, spec.ID)
+	content = append(content, '}')
+	metaJSON, _ := json.Marshal(meta)
+	tags := []string{wire.TagSSE, wire.TagTaskPrefix + spec.ID}
+	if spec.SessionID != "" {
+		tags = append(tags, wire.TagSessionPrefix+spec.SessionID)
+	}
 	s.runs.Add(1)
-	go func() {
+	s.deps.Transcripts.Submit(artifacts.Artifact{
+		Kind: string(wire.ArtifactTrace), Content: content, Tags: tags, Metadata: metaJSON,
+		CreatedMs: s.now().UnixMilli(),
+	}, func(res artifacts.PutResult) {
 		defer s.runs.Done()
-		s.mu.Lock()
-		log, spec := r.log, r.spec
-		meta := wire.TranscriptMetadata{
-			Engine: wire.Engine(r.engine), EngineVersion: r.engineVersion, PoolID: r.poolID,
-			NodeID: r.nodeID, ModelRef: spec.Model,
-		}
-		s.mu.Unlock()
-		sse, _, _ := log.ReadFrom(0, false, nil)
-		content := make([]byte, 0, len(sse)+len(sse)/4+96)
-		content = append(content, `{"format":"text/event-stream","sse":`...)
-		content = artifacts.AppendString(content, string(sse))
-		content = append(content, `,"task_id":`...)
-		content = artifacts.AppendString(content, spec.ID)
-		content = append(content, '}')
-		metaJSON, _ := json.Marshal(meta)
-		tags := []string{wire.TagSSE, wire.TagTaskPrefix + spec.ID}
-		if spec.SessionID != "" {
-			tags = append(tags, wire.TagSessionPrefix+spec.SessionID)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		a, _, err := s.deps.Transcripts.Put(ctx, artifacts.Artifact{
-			Kind: string(wire.ArtifactTrace), Content: content, Tags: tags, Metadata: metaJSON,
-			CreatedMs: s.now().UnixMilli(),
-		})
-		if err != nil {
-			s.deps.Log.Error().Err(err).Str("task_id", spec.ID).Msg("store transcript")
+		if res.Err != nil {
+			s.deps.Log.Error().Err(res.Err).Str("task_id", spec.ID).Msg("store transcript")
 			return
 		}
 		s.mu.Lock()
-		r.transcriptID = a.ID
+		r.transcriptID = res.Artifact.ID
 		r.log = nil // the transcript serves late readers; free the frames
 		s.mu.Unlock()
 		s.deps.Events.Delete(spec.ID)
-	}()
+	})
 }
 
 // archived serves a finished task whose log left memory from its transcript.

@@ -32,8 +32,13 @@ type Engines interface {
 	Client(pool nodeapi.PoolView) (engine.Client, error)
 }
 
-// Transcripts stores finished tasks' transcripts and reads them back.
+// Transcripts stores finished tasks' transcripts behind the task path and
+// reads them back (artifacts.Spool in front of a store). Submit returns at
+// once and reports the outcome to done; WaitRoom holds a producer while too
+// much waits to be written, which is how a disk slower than the streams
+// slows the streams instead of filling memory.
 type Transcripts interface {
-	Put(ctx context.Context, a artifacts.Artifact) (artifacts.Artifact, bool, error)
+	Submit(a artifacts.Artifact, done func(artifacts.PutResult))
+	WaitRoom(ctx context.Context) error
 	Get(ctx context.Context, id string) (artifacts.Artifact, error)
 }

@@ -14,6 +14,11 @@ import (
 // run drives one task on its leased pool until it ends, retrying on another
 // pool when the engine fails before the first token.
 func (s *Service) run(r *record) {
+	s.mu.Lock()
+	if r.log != nil {
+		r.log.Grow(streamBytesHint(r.spec.MaxTokens), r.spec.MaxTokens+4)
+	}
+	s.mu.Unlock()
 	for {
 		s.mu.Lock()
 		ctx, poolID, log := r.runCtx, r.poolID, r.log
@@ -36,6 +41,10 @@ func (s *Service) run(r *record) {
 			continue
 		}
 		s.complete(r, res, err)
+		// The slot is given back once the transcript writer has room, so
+		// that finished streams cannot pile up in memory faster than the
+		// store takes them.
+		_ = s.deps.Transcripts.WaitRoom(context.Background())
 		s.mu.Lock()
 		s.releaseLocked(r)
 		if r.cancel != nil {

@@ -121,10 +121,11 @@ func newHarness(t *testing.T, opt Options, engines fakeEngines, pools ...nodeapi
 		opt.Retention = time.Minute
 	}
 	store := artifacts.NewMemStore()
+	spool := artifacts.NewSpool(store, 1<<20)
 	n := 0
 	var mu sync.Mutex
 	svc, err := New(opt, Deps{
-		Events: streaming.NewHub(time.Minute), Pools: reg, Engines: engines, Transcripts: store,
+		Events: streaming.NewHub(time.Minute), Pools: reg, Engines: engines, Transcripts: spool,
 		Metrics: m, Log: zerolog.Nop(), Placer: placement.New(placement.LeastLoaded),
 		NewID: func() string {
 			mu.Lock()
@@ -141,6 +142,7 @@ func newHarness(t *testing.T, opt Options, engines fakeEngines, pools ...nodeapi
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
 		svc.Shutdown(ctx)
+		_ = spool.Close(context.Background())
 	})
 	return &harness{svc: svc, reg: reg, store: store, engines: engines}
 }

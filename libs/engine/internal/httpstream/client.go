@@ -12,7 +12,7 @@ import (
 // Buffer sizes and limits of a stream.
 const (
 	// DefaultReadBuffer is the size of the buffered reader of one stream.
-	DefaultReadBuffer = 32 << 10
+	DefaultReadBuffer = 8 << 10
 	// maxLine bounds one event line (a llama.cpp final frame echoes the prompt).
 	maxLine = 16 << 20
 	// maxDrain bounds what is read after the terminal event to reuse the connection.
