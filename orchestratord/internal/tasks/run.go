@@ -110,6 +110,7 @@ func (s *Service) retry(r *record, err error) bool {
 		Str(fieldError, ee.Error()).Msg("engine failed before the first token; retrying")
 	// Free the failed pool's slot for placement (it may be the only pool
 	// that serves the task); publish only once the outcome is known.
+	s.syncPoolsLocked() // a pending registry change is published before the lease moves
 	old := r.poolID
 	s.leases[old]--
 	pools := s.refreshPoolsLocked()
