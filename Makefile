@@ -20,9 +20,20 @@ build:
 # test: go vet + go test -race for every module of the workspace.
 test: $(addprefix test/,$(MODULES))
 
-$(addprefix test/,$(MODULES)): test/%:
+$(addprefix test/,$(MODULES)): test/%: | promtool
 	@echo "== $*"
 	cd $* && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+
+# promtool lints /metrics in the tests, which fail without it under make
+# (ORCHD_PROMTOOL); when it is not on PATH it is built into .cache/bin.
+PROMTOOL_VERSION ?= v0.316.0
+PROMTOOL ?= $(or $(shell command -v promtool 2>/dev/null),$(CURDIR)/.cache/bin/promtool)
+export ORCHD_PROMTOOL := $(PROMTOOL)
+
+promtool: $(PROMTOOL)
+
+$(CURDIR)/.cache/bin/promtool:
+	GOBIN=$(CURDIR)/.cache/bin $(GO) install github.com/prometheus/prometheus/cmd/promtool@$(PROMTOOL_VERSION)
 
 lint:
 	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi

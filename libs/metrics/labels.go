@@ -197,7 +197,8 @@ func policyAt(i int) Policy { return [numPolicies]Policy{PolicyReject, PolicyDro
 type NodeOutcome string
 
 // Node outcomes: NodeReplaced is a registration that replaced a registered
-// node; NodeUnknown a heartbeat from a node that is not registered.
+// node; NodeUnknown a heartbeat from a node that is not registered; NodeError
+// a registration or heartbeat refused (bad body, invalid report, conflict).
 const (
 	NodeOK          NodeOutcome = "ok"
 	NodeError       NodeOutcome = "error"

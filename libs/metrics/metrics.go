@@ -115,7 +115,7 @@ func New(reg prometheus.Registerer, opts ...Option) (*Metrics, error) {
 	}
 	canceled := counter(nameCanceled, "Tasks canceled, by reason.", lReason)
 	rejected := counter(nameRejected, "Tasks refused at admission, by reason.", lReason)
-	backpressure := counter(nameBackpressure, "Requests answered 429, by backpressure policy.", lPolicy)
+	backpressure := counter(nameBackpressure, "Times a policy pushed back on a new task: a 429 (reject, drop-lru with nothing to evict, budget) or a drop-lru eviction.", lPolicy)
 	queueDepth := gauge(nameQueueDepth, "Tasks waiting in the admission queue.", lPriority)
 	registration := counter(nameRegistration, "Node registrations, by outcome.", lOutcome)
 	heartbeats := counter(nameHeartbeats, "Node heartbeats, by outcome.", lOutcome)
@@ -185,7 +185,8 @@ func (m *Metrics) TaskCanceled(reason CancelReason) { m.canceled.inc(reason) }
 // TaskRejected counts a task refused at admission.
 func (m *Metrics) TaskRejected(reason RejectReason) { m.rejected.inc(reason) }
 
-// BackpressureEvent counts a 429 answered under policy.
+// BackpressureEvent counts a policy pushing back on a new task: a 429
+// answered under it, or a queued task evicted by drop-lru.
 func (m *Metrics) BackpressureEvent(policy Policy) { m.backpressure.inc(policy) }
 
 // SetQueueDepth sets the number of queued tasks of priority p.

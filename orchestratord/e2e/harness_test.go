@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 	}
 	bins.orchd = filepath.Join(dir, "orchestratord")
 	bins.sim = filepath.Join(dir, "simengine")
-	args := []string{"build", "-o", bins.orchd}
+	args := []string{"build", "-ldflags", e2eLDFlags, "-o", bins.orchd}
 	if raceBuild {
 		args = append(args, "-race")
 	}

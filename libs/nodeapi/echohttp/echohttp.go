@@ -26,13 +26,17 @@ const (
 // daemon adapts it to its metrics and its dispatcher. Calls happen on the
 // request goroutine after the registry changed; they must not block.
 type Observer interface {
-	// NodeRegistered: a registration succeeded; replaced is true when the
-	// node was registered before (its pools were replaced).
-	NodeRegistered(replaced bool)
-	// NodeHeartbeat: a heartbeat reached the registry; ok is false when the
-	// node is not registered (the agent re-registers) or a report was
-	// invalid. A heartbeat whose body cannot be decoded is not observed.
-	NodeHeartbeat(ok bool)
+	// NodeRegistered: a registration that passed the write middleware
+	// ended. err is nil when it succeeded (replaced is true when the node
+	// was registered before and its pools were replaced), else why it was
+	// refused (a body that does not decode, a *nodeapi.ValidationError, a
+	// pool conflict); a refused registration changed nothing.
+	NodeRegistered(replaced bool, err error)
+	// NodeHeartbeat: a heartbeat that passed the write middleware ended.
+	// err is nil when the registry took it, wraps nodeapi.ErrUnknownNode
+	// when the node is not registered (the agent re-registers), else says
+	// why the heartbeat was refused (bad id, body or report).
+	NodeHeartbeat(err error)
 	// NodeRemoved: the node was deregistered with DELETE.
 	NodeRemoved(id string)
 }
@@ -135,18 +139,11 @@ func Register(g *echo.Group, reg *nodeapi.Registry, opts ...Option) {
 }
 
 func (h *handlers) register(c echo.Context) error {
-	var req wire.NodeRegisterRequest
-	if err := decodeJSON(c, &req, h.bodyLimit); err != nil {
-		return err
-	}
-	if n, ok := h.reg.Node(req.NodeID); ok && n.Static {
-		return &nodeapi.ValidationError{Field: "node_id", Reason: "reserved by a pool of the orchestrator's own configuration"}
-	}
-	replaced, err := h.reg.Register(NodeSpecFromWire(&req))
+	req, replaced, err := h.registerNode(c)
+	h.obs.NodeRegistered(replaced, err)
 	if err != nil {
 		return err
 	}
-	h.obs.NodeRegistered(replaced)
 	msg := "registered"
 	if replaced {
 		msg = "re-registered; pools replaced"
@@ -159,7 +156,29 @@ func (h *handlers) register(c echo.Context) error {
 	})
 }
 
+// registerNode decodes and applies a registration.
+func (h *handlers) registerNode(c echo.Context) (req wire.NodeRegisterRequest, replaced bool, err error) {
+	if err := decodeJSON(c, &req, h.bodyLimit); err != nil {
+		return req, false, err
+	}
+	if n, ok := h.reg.Node(req.NodeID); ok && n.Static {
+		return req, false, &nodeapi.ValidationError{Field: "node_id", Reason: "reserved by a pool of the orchestrator's own configuration"}
+	}
+	replaced, err = h.reg.Register(NodeSpecFromWire(&req))
+	return req, replaced, err
+}
+
 func (h *handlers) heartbeat(c echo.Context) error {
+	err := h.applyHeartbeat(c)
+	h.obs.NodeHeartbeat(err)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, wire.HeartbeatResponse{Success: true, NextHeartbeatMs: h.intervalMs})
+}
+
+// applyHeartbeat decodes a heartbeat and hands its reports to the registry.
+func (h *handlers) applyHeartbeat(c echo.Context) error {
 	id, err := nodeID(c)
 	if err != nil {
 		return err
@@ -169,15 +188,12 @@ func (h *handlers) heartbeat(c echo.Context) error {
 		return err
 	}
 	if n, ok := h.reg.Node(id); ok && n.Static {
-		h.obs.NodeHeartbeat(false)
 		return unknownNode(id)
 	}
-	err = h.reg.Heartbeat(id, ReportsFromWire(req.Pools))
-	h.obs.NodeHeartbeat(err == nil)
-	if err != nil {
+	if err := h.reg.Heartbeat(id, ReportsFromWire(req.Pools)); err != nil {
 		return registryError(id, err)
 	}
-	return c.JSON(http.StatusOK, wire.HeartbeatResponse{Success: true, NextHeartbeatMs: h.intervalMs})
+	return nil
 }
 
 func (h *handlers) deregister(c echo.Context) error {
@@ -257,6 +273,6 @@ func registryError(id string, err error) error {
 
 type nopObserver struct{}
 
-func (nopObserver) NodeRegistered(bool) {}
-func (nopObserver) NodeHeartbeat(bool)  {}
-func (nopObserver) NodeRemoved(string)  {}
+func (nopObserver) NodeRegistered(bool, error) {}
+func (nopObserver) NodeHeartbeat(error)        {}
+func (nopObserver) NodeRemoved(string)         {}

@@ -183,9 +183,10 @@ func TestPoolConflict(t *testing.T) {
 	r := f.do(http.MethodPost, "/v2/nodes/register", strings.Replace(registerBody, `"gpu-1"`, `"gpu-2"`, 1))
 	is.Equal(r.status, http.StatusConflict) // the daemon maps it to 409
 	var pc *nodeapi.PoolConflictError
-	is.True(errors.As(f.lastErr(), &pc)) // a typed conflict
-	is.Equal(pc.PoolID, "p-llama")       // naming the pool
-	is.Equal(pc.Owner, "gpu-1")          // and its owner
+	is.True(errors.As(f.lastErr(), &pc))                              // a typed conflict
+	is.Equal(pc.PoolID, "p-llama")                                    // naming the pool
+	is.Equal(pc.Owner, "gpu-1")                                       // and its owner
+	is.Equal(f.obs.Calls(), []string{"registered", "register-error"}) // the refusal is observed
 }
 
 func TestRequestErrors(t *testing.T) {
@@ -193,24 +194,25 @@ func TestRequestErrors(t *testing.T) {
 	cases := []struct {
 		name, method, path, body string
 		field                    string // of the *nodeapi.ValidationError
+		observed                 string // what the observer was told last
 	}{
-		{"malformed json", http.MethodPost, "/v2/nodes/register", `{"node_id":`, "body"},
-		{"syntax error", http.MethodPost, "/v2/nodes/register", `{"node_id" "x"}`, "body"},
-		{"empty body", http.MethodPost, "/v2/nodes/register", "", "body"},
-		{"trailing data", http.MethodPost, "/v2/nodes/register", `{"node_id":"a","capabilities":{}} {}`, "body"},
-		{"wrong type", http.MethodPost, "/v2/nodes/register", `{"node_id":"a","pools":[{"slots_total":"four"}]}`, "pools.slots_total"},
-		{"missing node id", http.MethodPost, "/v2/nodes/register", `{"capabilities":{}}`, "node_id"},
-		{"bad node id", http.MethodPost, "/v2/nodes/register", `{"node_id":"a b","capabilities":{}}`, "node_id"},
+		{"malformed json", http.MethodPost, "/v2/nodes/register", `{"node_id":`, "body", "register-error"},
+		{"syntax error", http.MethodPost, "/v2/nodes/register", `{"node_id" "x"}`, "body", "register-error"},
+		{"empty body", http.MethodPost, "/v2/nodes/register", "", "body", "register-error"},
+		{"trailing data", http.MethodPost, "/v2/nodes/register", `{"node_id":"a","capabilities":{}} {}`, "body", "register-error"},
+		{"wrong type", http.MethodPost, "/v2/nodes/register", `{"node_id":"a","pools":[{"slots_total":"four"}]}`, "pools.slots_total", "register-error"},
+		{"missing node id", http.MethodPost, "/v2/nodes/register", `{"capabilities":{}}`, "node_id", "register-error"},
+		{"bad node id", http.MethodPost, "/v2/nodes/register", `{"node_id":"a b","capabilities":{}}`, "node_id", "register-error"},
 		{"unknown engine", http.MethodPost, "/v2/nodes/register",
-			`{"node_id":"a","capabilities":{},"pools":[{"pool_id":"p","engine":"triton","url":"http://h:1","slots_total":1}]}`, "pools[0].engine"},
+			`{"node_id":"a","capabilities":{},"pools":[{"pool_id":"p","engine":"triton","url":"http://h:1","slots_total":1}]}`, "pools[0].engine", "register-error"},
 		{"zero slots", http.MethodPost, "/v2/nodes/register",
-			`{"node_id":"a","capabilities":{},"pools":[{"pool_id":"p","engine":"vllm","url":"http://h:1","slots_total":0}]}`, "pools[0].slots_total"},
-		{"heartbeat bad json", http.MethodPost, "/v2/nodes/gpu-1/heartbeat", `{"pools":[}`, "body"},
+			`{"node_id":"a","capabilities":{},"pools":[{"pool_id":"p","engine":"vllm","url":"http://h:1","slots_total":0}]}`, "pools[0].slots_total", "register-error"},
+		{"heartbeat bad json", http.MethodPost, "/v2/nodes/gpu-1/heartbeat", `{"pools":[}`, "body", "heartbeat-error"},
 		{"heartbeat negative slots", http.MethodPost, "/v2/nodes/gpu-1/heartbeat",
-			`{"timestamp_ms":1,"pools":[{"pool_id":"p-llama","ready":true,"draining":false,"slots_free":-3}]}`, "pools[0].slots_free"},
-		{"heartbeat bad path id", http.MethodPost, "/v2/nodes/a%20b/heartbeat", `{"timestamp_ms":1}`, "id"},
-		{"get bad id", http.MethodGet, "/v2/nodes/a%20b", "", "id"},
-		{"delete bad id", http.MethodDelete, "/v2/nodes/" + strings.Repeat("n", 129), "", "id"},
+			`{"timestamp_ms":1,"pools":[{"pool_id":"p-llama","ready":true,"draining":false,"slots_free":-3}]}`, "pools[0].slots_free", "heartbeat-error"},
+		{"heartbeat bad path id", http.MethodPost, "/v2/nodes/a%20b/heartbeat", `{"timestamp_ms":1}`, "id", "heartbeat-error"},
+		{"get bad id", http.MethodGet, "/v2/nodes/a%20b", "", "id", "registered"},
+		{"delete bad id", http.MethodDelete, "/v2/nodes/" + strings.Repeat("n", 129), "", "id", "registered"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -225,6 +227,8 @@ func TestRequestErrors(t *testing.T) {
 			is.True(errors.As(f.lastErr(), &ve))                // the handler returned a validation error
 			is.True(errors.Is(f.lastErr(), nodeapi.ErrInvalid)) // wrapping the sentinel
 			is.Equal(ve.Field, tc.field)                        // naming the field
+			calls := f.obs.Calls()
+			is.Equal(calls[len(calls)-1], tc.observed) // the observer heard of a refused write
 		})
 	}
 	t.Run("body over the limit", func(t *testing.T) {

@@ -92,12 +92,26 @@ func (o *recordingObserver) add(s string) {
 	o.mu.Unlock()
 }
 
-func (o *recordingObserver) NodeRegistered(replaced bool) {
-	o.add(map[bool]string{false: "registered", true: "replaced"}[replaced])
+func (o *recordingObserver) NodeRegistered(replaced bool, err error) {
+	switch {
+	case err != nil:
+		o.add("register-error")
+	case replaced:
+		o.add("replaced")
+	default:
+		o.add("registered")
+	}
 }
 
-func (o *recordingObserver) NodeHeartbeat(ok bool) {
-	o.add(map[bool]string{false: "heartbeat-unknown", true: "heartbeat"}[ok])
+func (o *recordingObserver) NodeHeartbeat(err error) {
+	switch {
+	case errors.Is(err, nodeapi.ErrUnknownNode):
+		o.add("heartbeat-unknown")
+	case err != nil:
+		o.add("heartbeat-error")
+	default:
+		o.add("heartbeat")
+	}
 }
 
 func (o *recordingObserver) NodeRemoved(id string) { o.add("removed " + id) }

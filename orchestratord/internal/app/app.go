@@ -97,6 +97,7 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.SetNodesOnline(registry.Online()) // the static node; node events move it from here
 	hub := streaming.NewHub(config.Duration(cfg.Events.RetentionMs))
 	engines := enginepool.New()
 	svc, err := tasks.New(tasks.Options{

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/orchestratord/orchestratord/contracts/wire"
@@ -18,20 +19,26 @@ type nodeEvents struct {
 
 var _ echohttp.Observer = nodeEvents{}
 
-func (n nodeEvents) NodeRegistered(replaced bool) {
-	if replaced {
+func (n nodeEvents) NodeRegistered(replaced bool, err error) {
+	switch {
+	case err != nil:
+		n.m.NodeRegistration(metrics.NodeError)
+	case replaced:
 		n.m.NodeRegistration(metrics.NodeReplaced)
-	} else {
+	default:
 		n.m.NodeRegistration(metrics.NodeOK)
 	}
 	n.m.SetNodesOnline(n.reg.Online())
 }
 
-func (n nodeEvents) NodeHeartbeat(ok bool) {
-	if ok {
+func (n nodeEvents) NodeHeartbeat(err error) {
+	switch {
+	case err == nil:
 		n.m.NodeHeartbeat(metrics.NodeOK)
-	} else {
+	case errors.Is(err, nodeapi.ErrUnknownNode):
 		n.m.NodeHeartbeat(metrics.NodeUnknown)
+	default:
+		n.m.NodeHeartbeat(metrics.NodeError)
 	}
 	n.m.SetNodesOnline(n.reg.Online())
 }

@@ -11,12 +11,13 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/orchestratord/orchestratord/contracts/wire"
+	"github.com/orchestratord/orchestratord/orchestratord/internal/correlation"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/problem"
 )
 
 // Log field names.
 const (
-	fieldCorrelation = "correlation_id"
+	fieldCorrelation = correlation.Field
 	fieldIdentity    = "identity"
 	fieldRoute       = "route"
 	fieldMethod      = "method"
@@ -29,7 +30,7 @@ const (
 	headerCorrelation = "X-Correlation-Id"
 	ctxCorrelation    = "orchd.correlation"
 	ctxIdentity       = "orchd.identity"
-	ctxTaskID         = "orchd.task_id" // the task a /v1 request submitted
+	ctxTaskID         = "orchd.task_id" // the task a request submitted (/v2 or /v1)
 )
 
 // validCorrelation accepts a client's id: 1–128 printable ASCII characters.
@@ -47,7 +48,7 @@ func validCorrelation(s string) bool {
 
 // correlate gives every request a correlation id (the client's when valid,
 // else a fresh ULID), echoes it in the response, and attaches a logger that
-// carries it to the request context.
+// carries it, and the id itself for the services, to the request context.
 func (s *Server) correlate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id := c.Request().Header.Get(headerCorrelation)
@@ -58,7 +59,7 @@ func (s *Server) correlate(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Response().Header().Set(headerCorrelation, id)
 		logger := s.deps.Log.With().Str(fieldCorrelation, id).Logger()
 		req := c.Request()
-		c.SetRequest(req.WithContext(logger.WithContext(req.Context())))
+		c.SetRequest(req.WithContext(logger.WithContext(correlation.With(req.Context(), id))))
 		return next(c)
 	}
 }

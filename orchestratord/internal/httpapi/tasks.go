@@ -28,6 +28,7 @@ func (s *Server) createTask(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	c.Set(ctxTaskID, adm.TaskID) // for the access line
 	c.Response().Header().Set(echo.HeaderLocation, "/v2/tasks/"+adm.TaskID)
 	return c.JSON(http.StatusAccepted, adm)
 }

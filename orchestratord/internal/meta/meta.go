@@ -29,11 +29,15 @@ func (s *Service) Version() wire.Version {
 	}
 }
 
-// Capabilities aggregates the registered pools by engine: the largest
-// ctx_max, and concurrency as the sum of their slots.
+// Capabilities aggregates the registered pools of online nodes by engine:
+// the largest ctx_max, and concurrency as the sum of their slots. A pool
+// whose node went offline is left out until the node heartbeats again.
 func (s *Service) Capabilities() wire.Capabilities {
 	byEngine := map[string]*wire.EngineCapability{}
 	for _, p := range s.pools.Pools() {
+		if !p.Online {
+			continue
+		}
 		c := byEngine[p.Engine]
 		if c == nil {
 			c = &wire.EngineCapability{

@@ -22,12 +22,12 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // fakeTasks is a task service whose tasks the test drives through their
 // logs; it records every call.
 type fakeTasks struct {
-	mu       sync.Mutex
-	specs    []tasks.Spec
-	logs     map[string]*streaming.Log
-	canceled []string
-	submit   error // returned by Submit when set
-	next     int
+	mu        sync.Mutex
+	specs     []tasks.Spec
+	logs      map[string]*streaming.Log
+	abandoned []string // canceled because the client went away
+	submit    error    // returned by Submit when set
+	next      int
 }
 
 func newFakeTasks() *fakeTasks { return &fakeTasks{logs: map[string]*streaming.Log{}} }
@@ -60,13 +60,26 @@ func (f *fakeTasks) Events(_ context.Context, id string) (*streaming.Log, error)
 // Cancel ends the task like the real service: an end frame, canceled.
 func (f *fakeTasks) Cancel(_ context.Context, id string) error {
 	f.mu.Lock()
-	f.canceled = append(f.canceled, id)
 	l := f.logs[id]
 	f.mu.Unlock()
+	finishCanceled(l)
+	return nil
+}
+
+// Abandon is Cancel for a client that went away; it is recorded apart.
+func (f *fakeTasks) Abandon(_ context.Context, id string) error {
+	f.mu.Lock()
+	f.abandoned = append(f.abandoned, id)
+	l := f.logs[id]
+	f.mu.Unlock()
+	finishCanceled(l)
+	return nil
+}
+
+func finishCanceled(l *streaming.Log) {
 	_, _ = l.Finish(func(tokens int) (string, []byte) {
 		return wire.EventEnd, wire.EndFrame{TokensOut: tokens, FinishReason: wire.FinishCanceled, Canceled: true}.AppendJSON(nil)
 	})
-	return nil
 }
 
 func (f *fakeTasks) log(id string) *streaming.Log {
@@ -81,10 +94,10 @@ func (f *fakeTasks) Specs() []tasks.Spec {
 	return append([]tasks.Spec(nil), f.specs...)
 }
 
-func (f *fakeTasks) Canceled() []string {
+func (f *fakeTasks) Abandoned() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]string(nil), f.canceled...)
+	return append([]string(nil), f.abandoned...)
 }
 
 // end finishes a task's log with an end frame.

@@ -104,11 +104,11 @@ func TestNonStreamedErrorFrameIsAnHTTPError(t *testing.T) {
 			fail(ft.log("task-a"), tt.code, "it broke")
 			res := <-done
 			p, ok := problem.As(res.err)
-			is.True(ok)                     // a problem error
-			is.Equal(p.Code, tt.code)       // the frame's code
-			is.Equal(p.Status(), tt.status) // its status
-			is.Equal(p.Message, "it broke") // the frame's message
-			is.Equal(len(ft.Canceled()), 0) // nothing to cancel
+			is.True(ok)                      // a problem error
+			is.Equal(p.Code, tt.code)        // the frame's code
+			is.Equal(p.Status(), tt.status)  // its status
+			is.Equal(p.Message, "it broke")  // the frame's message
+			is.Equal(len(ft.Abandoned()), 0) // nothing to cancel
 		})
 	}
 }
@@ -124,7 +124,7 @@ func TestNonStreamedClientGoneCancelsTheTask(t *testing.T) {
 	cancel()
 	res := <-done
 	is.True(errors.Is(res.err, context.Canceled)) // the request's context error
-	is.Equal(ft.Canceled(), []string{"task-a"})   // the task is canceled
+	is.Equal(ft.Abandoned(), []string{"task-a"})  // the task is canceled as abandoned
 }
 
 func TestModelsListsCatalogAndPools(t *testing.T) {

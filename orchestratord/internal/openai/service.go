@@ -9,6 +9,7 @@ import (
 	"github.com/orchestratord/orchestratord/contracts/wire"
 	"github.com/orchestratord/orchestratord/libs/metrics"
 	"github.com/orchestratord/orchestratord/libs/streaming"
+	"github.com/orchestratord/orchestratord/orchestratord/internal/correlation"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/problem"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/tasks"
 )
@@ -17,7 +18,8 @@ import (
 type Tasks interface {
 	Submit(spec tasks.Spec) (tasks.Admission, error)
 	Events(ctx context.Context, id string) (*streaming.Log, error)
-	Cancel(ctx context.Context, id string) error
+	// Abandon cancels a task whose client went away.
+	Abandon(ctx context.Context, id string) error
 }
 
 // Default limits, the same as the /v2 surface's (docs/decisions.md).
@@ -139,6 +141,7 @@ func (s *Service) Models(context.Context) wire.ModelList {
 // answer submits spec and either returns the stream or waits for the end.
 func (s *Service) answer(ctx context.Context, spec tasks.Spec, k kind, model string, stream, usage bool) (Reply, error) {
 	created := s.now().Unix()
+	spec.CorrelationID = correlation.From(ctx)
 	adm, err := s.tasks.Submit(spec)
 	if err != nil {
 		return Reply{}, err
@@ -170,10 +173,10 @@ func (s *Service) answer(ctx context.Context, spec tasks.Spec, k kind, model str
 }
 
 // abandon cancels a task whose client went away. The task was admitted by
-// this request, so Cancel can only fail once the task has been forgotten,
+// this request, so Abandon can only fail once the task has been forgotten,
 // when there is nothing left to cancel.
 func (s *Service) abandon(id string) {
-	_ = s.tasks.Cancel(context.Background(), id)
+	_ = s.tasks.Abandon(context.Background(), id)
 }
 
 // refuse counts a request refused by validation.

@@ -70,7 +70,7 @@ func TestChatStreamChunks(t *testing.T) {
 	is.Equal(len(chunks[5].Choices), 0)                                         // usage chunk has no choices
 	is.True(strings.Contains(data[5], `"choices":[]`))                          // encoded as an empty array
 	is.Equal(*chunks[5].Usage, wire.Usage{CompletionTokens: 3, TotalTokens: 3}) // usage
-	is.Equal(len(ft.Canceled()), 0)                                             // nothing canceled
+	is.Equal(len(ft.Abandoned()), 0)                                            // nothing canceled
 }
 
 func TestTextStreamChunks(t *testing.T) {
@@ -148,7 +148,7 @@ func TestStreamClientGoneCancelsTheTask(t *testing.T) {
 	waitFor(t, "the token chunk", func() bool { return strings.Contains(rec.String(), `"content":"x"`) })
 	cancel()
 	is.True(errors.Is(<-done, context.Canceled)) // the context's error
-	is.Equal(ft.Canceled(), []string{"task-a"})  // the task is canceled at once
+	is.Equal(ft.Abandoned(), []string{"task-a"}) // the task is canceled at once, as abandoned
 }
 
 func TestStreamWriteFailureCancelsTheTask(t *testing.T) {
@@ -160,8 +160,8 @@ func TestStreamWriteFailureCancelsTheTask(t *testing.T) {
 	waitFor(t, "the role chunk", func() bool { return strings.Contains(rec.String(), "assistant") })
 	rec.fail()
 	_, _ = ft.log("task-a").AppendTokens([]string{"x"})
-	is.True(errors.Is(<-done, errGone))         // the write's error
-	is.Equal(ft.Canceled(), []string{"task-a"}) // the task is canceled
+	is.True(errors.Is(<-done, errGone))          // the write's error
+	is.Equal(ft.Abandoned(), []string{"task-a"}) // the task is canceled as abandoned
 }
 
 func TestStreamKeepAlive(t *testing.T) {

@@ -71,12 +71,9 @@ func (s *Service) Submit(spec Spec) (Admission, error) {
 	}
 	s.deps.Metrics.TaskEnqueued(metricsEngine(anyEngine(spec.Engine)), metricsPriority(spec.Priority))
 	s.setQueueDepthLocked()
+	s.logQueued(&spec, s.lastPositionLocked(spec.Priority))
 	starts, dead := s.dispatchLocked(false)
-	// A new task is last of its priority: its place needs no queue walk.
-	pos := s.queue.LenPriority(admission.Interactive) - 1
-	if spec.Priority == admission.Batch {
-		pos = s.queue.Len() - 1
-	}
+	pos := s.lastPositionLocked(spec.Priority)
 	adm := s.admissionLocked(r, pos)
 	r.lastPos = adm.QueuePosition
 	// The started frame goes first, before any run can append a token
@@ -93,6 +90,16 @@ func (s *Service) Submit(spec Spec) (Admission, error) {
 		}
 	}
 	return adm, nil
+}
+
+// lastPositionLocked is the queue position of the task enqueued last with
+// priority p: a new task is last of its priority, so its place needs no
+// queue walk.
+func (s *Service) lastPositionLocked(p admission.Priority) int {
+	if p == admission.Batch {
+		return s.queue.Len() - 1
+	}
+	return s.queue.LenPriority(admission.Interactive) - 1
 }
 
 // admissionLocked describes where a task stands now; pos is its queue

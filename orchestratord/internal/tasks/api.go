@@ -5,16 +5,18 @@ import (
 
 	"github.com/orchestratord/orchestratord/contracts/wire"
 	"github.com/orchestratord/orchestratord/libs/streaming"
+	"github.com/orchestratord/orchestratord/orchestratord/internal/correlation"
 )
 
 // The /v2 task surface in contract types (what httpapi.TaskService needs).
 
 // Admit validates and submits a /v2 task.
-func (s *Service) Admit(_ context.Context, req wire.TaskRequest) (wire.AdmissionResponse, error) {
+func (s *Service) Admit(ctx context.Context, req wire.TaskRequest) (wire.AdmissionResponse, error) {
 	spec, err := s.specFromRequest(req)
 	if err != nil {
 		return wire.AdmissionResponse{}, s.reject(err)
 	}
+	spec.CorrelationID = correlation.From(ctx)
 	adm, err := s.Submit(spec)
 	if err != nil {
 		return wire.AdmissionResponse{}, err
@@ -61,6 +63,12 @@ func (s *Service) Status(_ context.Context, id string) (wire.TaskStatus, error) 
 // Cancel cancels a task (api.md §3); see cancel.
 func (s *Service) Cancel(_ context.Context, id string) error {
 	return s.cancel(id, wire.FinishCanceled, cancelClient)
+}
+
+// Abandon cancels a task because the client that waits for it went away
+// (an OpenAI-compatible request); it counts as a disconnect.
+func (s *Service) Abandon(_ context.Context, id string) error {
+	return s.cancel(id, wire.FinishCanceled, cancelDisconnect)
 }
 
 // Events returns a task's event log for streaming.

@@ -37,6 +37,7 @@ func (s *Service) dispatchLoop(ctx context.Context, poolEvents <-chan struct{}) 
 // change it also walks the whole queue for tasks no pool can serve any more.
 func (s *Service) dispatch() {
 	s.mu.Lock()
+	s.syncPoolsLocked()
 	starts, dead := s.dispatchLocked(s.deps.Pools.Version() != s.scannedVersion)
 	s.mu.Unlock()
 	s.launch(starts)
@@ -91,7 +92,9 @@ func (s *Service) dispatchLocked(full bool) (starts, dead []*record) {
 	for _, r := range starts {
 		e, _ := s.queue.Take(r.spec.ID)
 		s.leaseLocked(r, now)
-		s.deps.Metrics.ObserveQueueWait(metricsPriority(e.Priority), now.Sub(e.EnqueuedAt))
+		wait := now.Sub(e.EnqueuedAt)
+		s.deps.Metrics.ObserveQueueWait(metricsPriority(e.Priority), wait)
+		s.logStartedLocked(r, wait)
 	}
 	for _, r := range dead {
 		s.unqueueLocked(r)
@@ -117,7 +120,7 @@ func (s *Service) placementRequest(r *record) placement.Request {
 // leaseLocked marks a task running on its chosen pool.
 func (s *Service) leaseLocked(r *record, now time.Time) {
 	s.leases[r.poolID]++
-	s.deps.Metrics.SetActiveLeases(r.poolID, s.leases[r.poolID])
+	s.leaseChangedLocked(r.poolID)
 	r.state = Running
 	if r.started.IsZero() {
 		r.started = now
@@ -137,10 +140,10 @@ func (s *Service) releaseLocked(r *record) {
 		return
 	}
 	s.leases[r.poolID]--
-	s.deps.Metrics.SetActiveLeases(r.poolID, s.leases[r.poolID])
 	if s.leases[r.poolID] <= 0 {
 		delete(s.leases, r.poolID)
 	}
+	s.leaseChangedLocked(r.poolID)
 }
 
 func (s *Service) setQueueDepthLocked() {

@@ -49,6 +49,13 @@ func (s *Service) finish(r *record, t terminal, state State) bool {
 	}
 	r.errCode, r.errMessage = t.code()
 	s.endedFIFO = append(s.endedFIFO, endedRef{id: r.spec.ID, ended: now})
+	e := ended{
+		state: state, poolID: r.poolID, nodeID: r.nodeID, engine: r.engine,
+		queueWait: now.Sub(r.created), tokens: r.tokensOut, code: string(r.errCode),
+	}
+	if !r.started.IsZero() {
+		e.queueWait = r.started.Sub(r.created)
+	}
 	s.mu.Unlock()
 
 	m := s.deps.Metrics
@@ -60,14 +67,15 @@ func (s *Service) finish(r *record, t terminal, state State) bool {
 		case Failed:
 			outcome = metrics.OutcomeFailed
 		}
-		m.TaskCompleted(metricsEngine(r.engine), r.poolID, outcome)
-		if !r.firstToken.IsZero() {
-			m.ObserveDecode(metricsEngine(r.engine), r.poolID, decode)
+		m.TaskCompleted(metricsEngine(e.engine), e.poolID, outcome)
+		// frames, counted under the log's lock, says whether a token was
+		// streamed: exactly the tasks that observed a first token.
+		if frames > 0 {
+			m.ObserveDecode(metricsEngine(e.engine), e.poolID, decode)
+			e.decode = decode
 		}
 	}
-	s.deps.Log.Info().Str("task_id", r.spec.ID).Str("session_id", r.spec.SessionID).
-		Str("pool_id", r.poolID).Str("node_id", r.nodeID).Str("state", string(state)).
-		Int("tokens_out", r.tokensOut).Str("code", string(r.errCode)).Msg("task ended")
+	s.logEnded(&r.spec, e)
 	s.storeTranscript(r)
 	return true
 }
@@ -105,7 +113,7 @@ func (s *Service) storeTranscript(r *record) {
 	}, func(res artifacts.PutResult) {
 		defer s.runs.Done()
 		if res.Err != nil {
-			s.deps.Log.Error().Err(res.Err).Str("task_id", spec.ID).Msg("store transcript")
+			taskEvent(s.deps.Log.Error(), &spec).Err(res.Err).Msg("store transcript")
 			return
 		}
 		s.mu.Lock()
@@ -131,7 +139,7 @@ func (s *Service) archived(ctx context.Context, id string) (*streaming.Log, bool
 	}
 	a, err := s.deps.Transcripts.Get(ctx, tid)
 	if err != nil {
-		s.deps.Log.Warn().Err(err).Str("task_id", id).Msg("read transcript")
+		s.deps.Log.Warn().Err(err).Str(fieldTaskID, id).Msg("read transcript")
 		return nil, false
 	}
 	var content struct {
@@ -142,7 +150,7 @@ func (s *Service) archived(ctx context.Context, id string) (*streaming.Log, bool
 	}
 	l, err := streaming.Restore([]byte(content.SSE), ended)
 	if err != nil {
-		s.deps.Log.Warn().Err(err).Str("task_id", id).Msg("restore transcript")
+		s.deps.Log.Warn().Err(err).Str(fieldTaskID, id).Msg("restore transcript")
 		return nil, false
 	}
 	return l, true

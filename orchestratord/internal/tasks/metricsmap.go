@@ -12,6 +12,8 @@ const (
 	cancelShutdown = metrics.CancelShutdown
 	cancelDeadline = metrics.CancelDeadline
 	cancelEvicted  = metrics.CancelEvicted
+	// cancelDisconnect: an OpenAI-compatible client went away.
+	cancelDisconnect = metrics.CancelDisconnect
 )
 
 func metricsEngine(e string) metrics.Engine { return metrics.Engine(e) }

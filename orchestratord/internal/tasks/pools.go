@@ -26,6 +26,7 @@ type poolCache struct {
 func (s *Service) refreshPoolsLocked() []placement.Pool {
 	c := &s.pools
 	if v := s.deps.Pools.Version(); !c.built || v != c.version {
+		defer s.publishPoolsLocked() // once free slots are computed below
 		c.version = v
 		c.built = true
 		c.views = s.deps.Pools.Pools()

@@ -47,6 +47,9 @@ type Spec struct {
 	// Digest identifies the request body for idempotent re-submission;
 	// zero when the client did not name the task.
 	Digest [32]byte
+	// CorrelationID is the submitting request's (api.md §2), for the
+	// task's log lines.
+	CorrelationID string
 }
 
 // record is the admission record of one task: everything the queue and the

@@ -72,6 +72,11 @@ func (s *Service) emitter(r *record, log *streaming.Log) func([]string) error {
 	var tokens func(n int)
 	return func(chunks []string) error {
 		if first {
+			// The first token counts once it is in the log: a task canceled
+			// before has no first token, and the end frame says 0 tokens.
+			if _, err := log.AppendTokens(chunks); err != nil {
+				return err
+			}
 			first = false
 			now := s.now()
 			s.mu.Lock()
@@ -82,9 +87,6 @@ func (s *Service) emitter(r *record, log *streaming.Log) func([]string) error {
 			s.mu.Unlock()
 			s.deps.Metrics.ObserveFirstToken(eng, pool, prio, ttft)
 			tokens = s.deps.Metrics.PoolSeries(eng, pool).TokensOut
-			if _, err := log.AppendTokens(chunks); err != nil {
-				return err
-			}
 			tokens(len(chunks))
 			plain, verbose := metricsFrames(frame, "first token after "+ttft.Round(time.Millisecond).String())
 			_, err := log.AppendVerbose(wire.EventMetrics, plain, verbose)
@@ -113,20 +115,32 @@ func (s *Service) retry(r *record, err error) bool {
 	}
 	r.attempts++
 	r.tried = append(r.tried, r.poolID)
-	s.deps.Log.Warn().Str("task_id", r.spec.ID).Str("pool_id", r.poolID).Int("attempt", r.attempts).
-		Str("error", ee.Error()).Msg("engine failed before the first token; retrying")
-	s.releaseLocked(r)
+	taskEvent(s.deps.Log.Warn(), &r.spec).Str(fieldPoolID, r.poolID).Int(fieldAttempt, r.attempts).
+		Str(fieldError, ee.Error()).Msg("engine failed before the first token; retrying")
+	// Free the failed pool's slot for placement (it may be the only pool
+	// that serves the task); publish only once the outcome is known.
+	s.syncPoolsLocked() // a pending registry change is published before the lease moves
+	old := r.poolID
+	s.leases[old]--
 	pools := s.refreshPoolsLocked()
 	d, perr := s.deps.Placer.Place(s.placementRequest(r), pools)
 	if perr != nil {
+		// The task fails on the pool it holds: run returns the lease once
+		// the terminal frame is written.
+		s.leases[old]++
+		s.leaseChangedLocked(old)
 		return false
+	}
+	if s.leases[old] <= 0 {
+		delete(s.leases, old)
 	}
 	r.poolID = d.PoolID
 	if v, ok := s.viewLocked(d.PoolID); ok {
 		r.nodeID, r.engine = v.NodeID, v.Engine
 	}
 	s.leases[r.poolID]++
-	s.deps.Metrics.SetActiveLeases(r.poolID, s.leases[r.poolID])
+	s.leaseChangedLocked(old)
+	s.leaseChangedLocked(r.poolID)
 	return true
 }
 
@@ -153,8 +167,8 @@ func (s *Service) complete(r *record, res engine.Result, err error) {
 	default:
 		code, msg := classify(err)
 		if s.finish(r, errorFrame(code, msg, eng), Failed) {
-			s.deps.Log.Warn().Str("task_id", r.spec.ID).Str("pool_id", pool).Str("code", string(code)).
-				Str("error", err.Error()).Msg("task failed on the engine")
+			taskEvent(s.deps.Log.Warn(), &r.spec).Str(fieldPoolID, pool).Str(fieldCode, string(code)).
+				Str(fieldError, err.Error()).Msg("task failed on the engine")
 		}
 	}
 }

@@ -60,6 +60,7 @@ type Service struct {
 	// scannedVersion is the registry version of the last full queue scan.
 	scannedVersion uint64
 	endedFIFO      []endedRef // finished tasks in end order, for retention
+	gauges         poolGauges // pools with published series
 
 	wake    chan struct{}
 	runs    sync.WaitGroup // run goroutines and transcript writes
@@ -109,6 +110,9 @@ func New(opt Options, deps Deps) (*Service, error) {
 func (s *Service) Start() {
 	s.loopCtx, s.stop = context.WithCancel(context.Background())
 	events, unsubscribe := s.deps.Pools.Subscribe()
+	s.mu.Lock()
+	s.syncPoolsLocked() // the pool series exist before the first event
+	s.mu.Unlock()
 	s.loopWG.Add(1)
 	go func() {
 		defer s.loopWG.Done()

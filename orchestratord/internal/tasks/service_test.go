@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/matryer/is"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
 
@@ -91,6 +92,7 @@ type harness struct {
 	reg     *nodeapi.Registry
 	store   *artifacts.MemStore
 	engines fakeEngines
+	metrics *prometheus.Registry // the service's series
 }
 
 func newHarness(t *testing.T, opt Options, engines fakeEngines, pools ...nodeapi.PoolSpec) *harness {
@@ -104,7 +106,8 @@ func newHarness(t *testing.T, opt Options, engines fakeEngines, pools ...nodeapi
 			t.Fatal(err)
 		}
 	}
-	m, err := metrics.New(metrics.NewRegistry())
+	promReg := prometheus.NewRegistry()
+	m, err := metrics.New(promReg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +147,7 @@ func newHarness(t *testing.T, opt Options, engines fakeEngines, pools ...nodeapi
 		svc.Shutdown(ctx)
 		_ = spool.Close(context.Background())
 	})
-	return &harness{svc: svc, reg: reg, store: store, engines: engines}
+	return &harness{svc: svc, reg: reg, store: store, engines: engines, metrics: promReg}
 }
 
 func pool(id string, slots int) nodeapi.PoolSpec {

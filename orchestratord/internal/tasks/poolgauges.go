@@ -1,0 +1,78 @@
+package tasks
+
+// The pool series of api.md §8 move with the events that change them: a
+// registry change (a pool registered, reported ready or draining, went
+// offline, left) republishes every pool; a lease taken or returned
+// republishes that pool's leases and free slots.
+
+// poolGauges remembers which pools have published series. Guarded by
+// Service.mu.
+type poolGauges struct {
+	index map[string]int  // registered pool → its place in poolCache.pools
+	gone  map[string]bool // left the registry while tasks still ran on it
+}
+
+// syncPoolsLocked brings the pool cache, and with it the pool series, up to
+// date with the registry. The dispatcher calls it on every registry change,
+// also when nothing is queued.
+func (s *Service) syncPoolsLocked() {
+	if !s.pools.built || s.deps.Pools.Version() != s.pools.version {
+		s.refreshPoolsLocked()
+	}
+}
+
+// publishPoolsLocked sets orchd_pool_ready, orchd_pool_slots_free and
+// orchd_active_leases of every registered pool as placement sees it, and
+// deletes the series of pools that left the registry — at once when no task
+// holds a lease there, else when the last lease is returned, so a running
+// task's counts are never dropped. refreshPoolsLocked calls it after a
+// rebuild.
+func (s *Service) publishPoolsLocked() {
+	m, g := s.deps.Metrics, &s.gauges
+	if g.index == nil {
+		g.index, g.gone = map[string]int{}, map[string]bool{}
+	}
+	before := g.index
+	g.index = make(map[string]int, len(s.pools.pools))
+	for i := range s.pools.pools {
+		p := &s.pools.pools[i]
+		g.index[p.ID] = i
+		delete(g.gone, p.ID)
+		m.SetPoolReady(p.ID, p.Online && p.Ready && !p.Draining)
+		m.SetPoolSlotsFree(p.ID, p.SlotsFree)
+		m.SetActiveLeases(p.ID, s.leases[p.ID])
+	}
+	for id := range before {
+		if _, ok := g.index[id]; ok {
+			continue
+		}
+		if s.leases[id] > 0 {
+			g.gone[id] = true
+			continue
+		}
+		m.ForgetPool(id)
+	}
+}
+
+// leaseChangedLocked publishes a pool's leases and free slots after a lease
+// on it was taken or returned.
+func (s *Service) leaseChangedLocked(poolID string) {
+	m, g := s.deps.Metrics, &s.gauges
+	n := s.leases[poolID]
+	if g.gone[poolID] {
+		if n > 0 {
+			m.SetActiveLeases(poolID, n)
+			return
+		}
+		delete(g.gone, poolID)
+		m.ForgetPool(poolID)
+		return
+	}
+	// A pool neither registered nor gone has no series (yet): the next
+	// registry change publishes it.
+	if i, ok := g.index[poolID]; ok && i < len(s.pools.pools) && s.pools.pools[i].ID == poolID {
+		p := &s.pools.pools[i]
+		m.SetActiveLeases(poolID, n)
+		m.SetPoolSlotsFree(poolID, max(p.SlotsTotal-n-s.pools.external[poolID], 0))
+	}
+}
