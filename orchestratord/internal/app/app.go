@@ -22,6 +22,7 @@ import (
 	"github.com/orchestratord/orchestratord/libs/metrics"
 	"github.com/orchestratord/orchestratord/libs/nodeapi"
 	"github.com/orchestratord/orchestratord/libs/placement"
+	"github.com/orchestratord/orchestratord/libs/sessions"
 	"github.com/orchestratord/orchestratord/libs/streaming"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/artifactsvc"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/config"
@@ -49,6 +50,7 @@ type App struct {
 	server   *httpapi.Server
 	store    *artifacts.BoltStore
 	metrics  *metrics.Metrics
+	sessions *sessions.Store
 }
 
 // New validates cfg and wires every component.
@@ -91,6 +93,12 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 		return nil, err
 	}
 	hub := streaming.NewHub(config.Duration(cfg.Events.RetentionMs))
+	sess, err := sessions.New(config.Duration(cfg.Sessions.TTLMs), sessions.Budgets{
+		Tokens: cfg.Sessions.Budgets.Tokens, Time: config.Duration(cfg.Sessions.Budgets.TimeMs), Cost: cfg.Sessions.Budgets.Cost,
+	}, sessions.WithCostPerToken(cfg.Sessions.CostPerToken))
+	if err != nil {
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
 	engines := enginepool.New()
 	svc, err := tasks.New(tasks.Options{
 		QueueCapacity: cfg.Queue.Capacity, QueuePolicy: policy,
@@ -100,7 +108,7 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	}, tasks.Deps{
 		Events: hub, Pools: registry, Engines: engines, Transcripts: store, Metrics: m,
 		Log: log.With().Str("component", "tasks").Logger(), NewID: ids.Next,
-		Placer: placement.New(strategy),
+		Placer: placement.New(strategy), Sessions: sess,
 	})
 	if err != nil {
 		return nil, err
@@ -113,11 +121,11 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	}
 	a := &App{
 		cfg: cfg, log: log, registry: registry, hub: hub, tasks: svc, engines: engines, store: store,
-		metrics: m,
-		prober:  probe.New(registry, engines, config.Duration(cfg.Nodes.HeartbeatIntervalMs), log.With().Str("component", "probe").Logger()),
+		metrics: m, sessions: sess,
+		prober: probe.New(registry, engines, config.Duration(cfg.Nodes.HeartbeatIntervalMs), log.With().Str("component", "probe").Logger()),
 	}
 	a.server = httpapi.New(httpapi.Deps{
-		Tasks: svc, Artifacts: artifactsvc.New(store, time.Now), Meta: meta.New(registry), OpenAI: oai,
+		Tasks: svc, Sessions: svc, Artifacts: artifactsvc.New(store, time.Now), Meta: meta.New(registry), OpenAI: oai,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}), Ready: a.ready, Log: log, NewID: ids.Next,
 		APIToken: cfg.APIToken, NodeToken: cfg.NodeToken, MetricsAuth: cfg.MetricsAuth,
 		BodyLimit: cfg.Limits.BodyBytes, ArtifactLimit: cfg.Limits.ArtifactBytes,
@@ -158,7 +166,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
 	a.tasks.Start()
-	done := make(chan struct{}, 3)
+	done := make(chan struct{}, 4)
+	go func() {
+		a.sessions.Run(bg, min(max(a.sessions.TTL()/10, 10*time.Millisecond), time.Minute))
+		done <- struct{}{}
+	}()
 	go func() {
 		expireNodes(bg, a.registry, a.metrics, max(config.Duration(a.cfg.Nodes.TimeoutMs)/10, 10*time.Millisecond))
 		done <- struct{}{}
@@ -196,9 +208,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 	}
 	cancelClose()
 	stopBG()
-	<-done
-	<-done
-	<-done
+	for range cap(done) {
+		<-done
+	}
 	a.engines.CloseIdle()
 	if err := a.store.Close(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("close the artifact store: %w", err)

@@ -26,6 +26,7 @@ func (s *Service) Admit(_ context.Context, req wire.TaskRequest) (wire.Admission
 		PredictedStartMs: adm.PredictedStart.Milliseconds(),
 		BackoffMs:        adm.Backoff.Milliseconds(),
 		Streams:          wire.StreamURLs{SSE: base, SSEVerbose: base + "?verbose=true"},
+		Budget:           adm.Budget,
 	}, nil
 }
 

@@ -50,6 +50,7 @@ func (s *Service) finish(r *record, t terminal, state State) bool {
 	r.errCode, r.errMessage = t.code()
 	s.endedFIFO = append(s.endedFIFO, endedRef{id: r.spec.ID, ended: now})
 	s.mu.Unlock()
+	s.endSession(r.spec.SessionID, r.tokensOut, decode, wasRunning)
 
 	m := s.deps.Metrics
 	if wasRunning {

@@ -95,6 +95,12 @@ type harness struct {
 
 func newHarness(t *testing.T, opt Options, engines fakeEngines, pools ...nodeapi.PoolSpec) *harness {
 	t.Helper()
+	return newHarnessWith(t, opt, nil, engines, pools...)
+}
+
+// newHarnessWith is newHarness with a session store (nil: the default).
+func newHarnessWith(t *testing.T, opt Options, sess Sessions, engines fakeEngines, pools ...nodeapi.PoolSpec) *harness {
+	t.Helper()
 	reg := nodeapi.NewRegistry(time.Minute)
 	if _, err := reg.Register(nodeapi.NodeSpec{NodeID: "n1", Static: true, Pools: pools}); err != nil {
 		t.Fatal(err)
@@ -125,7 +131,7 @@ func newHarness(t *testing.T, opt Options, engines fakeEngines, pools ...nodeapi
 	var mu sync.Mutex
 	svc, err := New(opt, Deps{
 		Events: streaming.NewHub(time.Minute), Pools: reg, Engines: engines, Transcripts: store,
-		Metrics: m, Log: zerolog.Nop(), Placer: placement.New(placement.LeastLoaded),
+		Metrics: m, Log: zerolog.Nop(), Placer: placement.New(placement.LeastLoaded), Sessions: sess,
 		NewID: func() string {
 			mu.Lock()
 			defer mu.Unlock()
