@@ -40,6 +40,6 @@ func TestAdmissionBudgetNotInBody(t *testing.T) {
 	var m map[string]any
 	is.NoErr(json.Unmarshal(b, &m)) // decodes
 	_, found := m["Budget"]
-	is.True(!found)      // the budget travels in headers only
+	is.True(!found)     // the budget travels in headers only
 	is.Equal(len(m), 5) // task_id, queue_position, predicted_start_ms, backoff_ms, streams
 }

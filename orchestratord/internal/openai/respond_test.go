@@ -44,16 +44,16 @@ func TestNonStreamedChatWaitsForTheEnd(t *testing.T) {
 	res := <-done
 	is.NoErr(res.err) // answered
 	c, ok := res.reply.Body.(wire.ChatCompletion)
-	is.True(ok)                                                    // a chat completion
-	is.Equal(c.ID, "chatcmpl-task-a")                              // id carries the task id
-	is.Equal(res.reply.TaskID, "task-a")                           // the task, for the access log
-	is.Equal(c.Object, wire.ObjectChatCompletion)                  // object
-	is.Equal(c.Created, fixedNow.Unix())                           // admission time
-	is.Equal(c.Model, "tiny")                                      // requested model
-	is.Equal(len(c.Choices), 1)                                    // one choice
-	is.Equal(c.Choices[0].Message.Role, wire.RoleAssistant)        // assistant
-	is.Equal(c.Choices[0].Message.Content, "Hello \"q\"\n✓\u2028") // every token, unescaped
-	is.Equal(c.Choices[0].FinishReason, "length")                  // hit the limit
+	is.True(ok)                                                         // a chat completion
+	is.Equal(c.ID, "chatcmpl-task-a")                                   // id carries the task id
+	is.Equal(res.reply.TaskID, "task-a")                                // the task, for the access log
+	is.Equal(c.Object, wire.ObjectChatCompletion)                       // object
+	is.Equal(c.Created, fixedNow.Unix())                                // admission time
+	is.Equal(c.Model, "tiny")                                           // requested model
+	is.Equal(len(c.Choices), 1)                                         // one choice
+	is.Equal(c.Choices[0].Message.Role, wire.RoleAssistant)             // assistant
+	is.Equal(c.Choices[0].Message.Content, "Hello \"q\"\n✓\u2028")      // every token, unescaped
+	is.Equal(c.Choices[0].FinishReason, "length")                       // hit the limit
 	is.Equal(*c.Usage, wire.Usage{CompletionTokens: 4, TotalTokens: 4}) // no prompt count reported: 0
 }
 
