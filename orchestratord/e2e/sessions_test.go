@@ -74,18 +74,18 @@ func TestSessionBudgetCountsDownAndRunsOut(t *testing.T) {
 
 	is := is.New(t)
 	wantAdmitted := []int64{20, 12, 4} // 8 tokens spent per turn
-	lastStream := int64(21)
 	for turn, want := range wantAdmitted {
 		adm, h := admitWithHeaders(t, o, body)
 		is.Equal(headerInt(t, h, wire.HeaderBudgetTokensRemaining), want)                     // the 202 counts down
 		is.Equal(h.Get(wire.HeaderBudgetCostRemaining), fmt.Sprint(100-float64(turn)*8*0.25)) // 8 tokens × 0.25 per turn
 		is.Equal(h.Get(wire.HeaderBudgetTimeRemainingMs), "")                                 // unlimited: no header
+		spent := max(want-8, 0)
 		sh, frames := streamWithHeaders(t, o, adm)
 		is.Equal(lastFrame(t, frames).Event, wire.EventEnd) // the turn ran
 		left := headerInt(t, sh, wire.HeaderBudgetTokensRemaining)
-		is.True(left >= 0 && left <= want) // the stream has the header: before or after this turn's spend
-		is.True(left < lastStream)         // and it counts down across turns
-		lastStream = left
+		is.True(left == want || left == spent) // the live stream: before or after this turn's spend
+		sh, _ = streamWithHeaders(t, o, adm)
+		is.Equal(headerInt(t, sh, wire.HeaderBudgetTokensRemaining), spent) // read again after the end: spent
 	}
 
 	resp, raw := call(t, "POST", o.URL+"/v2/tasks", body)
