@@ -14,6 +14,7 @@ require (
 	github.com/orchestratord/orchestratord/libs/metrics v0.0.0
 	github.com/orchestratord/orchestratord/libs/nodeapi v0.0.0
 	github.com/orchestratord/orchestratord/libs/placement v0.0.0
+	github.com/orchestratord/orchestratord/libs/sessions v0.0.0
 	github.com/orchestratord/orchestratord/libs/streaming v0.0.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/prometheus/client_model v0.6.3
@@ -64,3 +65,5 @@ replace github.com/orchestratord/orchestratord/libs/catalog => ../libs/catalog
 replace github.com/orchestratord/orchestratord/libs/metrics => ../libs/metrics
 
 replace github.com/orchestratord/orchestratord/libs/artifacts => ../libs/artifacts
+
+replace github.com/orchestratord/orchestratord/libs/sessions => ../libs/sessions

@@ -1,5 +1,10 @@
 package wire
 
+import (
+	"net/http"
+	"strconv"
+)
+
 // Session is the body of GET /v2/sessions/{id}. It holds metadata only, never
 // prompt or output text. An unlimited budget is omitted.
 type Session struct {
@@ -21,6 +26,29 @@ const (
 	HeaderBudgetTimeRemainingMs = "X-Budget-Time-Remaining-Ms"
 	HeaderBudgetCostRemaining   = "X-Budget-Cost-Remaining"
 )
+
+// Budget is what is left of a session's budgets: sent as the X-Budget-*
+// headers on the 202 of POST /v2/tasks, on the task's event stream and on
+// the OpenAI-compatible responses. A nil field is an unlimited budget,
+// whose header is not sent.
+type Budget struct {
+	TokensRemaining *int64
+	TimeRemainingMs *int64
+	CostRemaining   *float64
+}
+
+// SetHeaders sets the header of every limited budget on h.
+func (b Budget) SetHeaders(h http.Header) {
+	if b.TokensRemaining != nil {
+		h.Set(HeaderBudgetTokensRemaining, strconv.FormatInt(*b.TokensRemaining, 10))
+	}
+	if b.TimeRemainingMs != nil {
+		h.Set(HeaderBudgetTimeRemainingMs, strconv.FormatInt(*b.TimeRemainingMs, 10))
+	}
+	if b.CostRemaining != nil {
+		h.Set(HeaderBudgetCostRemaining, strconv.FormatFloat(*b.CostRemaining, 'f', -1, 64))
+	}
+}
 
 // Other headers of the contract.
 const (

@@ -210,6 +210,8 @@ type AdmissionResponse struct {
 	BackoffMs        int64        `json:"backoff_ms"`
 	Streams          StreamURLs   `json:"streams"`
 	Preparation      *Preparation `json:"preparation,omitempty"`
+	// Budget is sent as the X-Budget-* headers of the 202, not in the body.
+	Budget Budget `json:"-"`
 }
 
 // StreamURLs are the relative URLs of a task's event stream.

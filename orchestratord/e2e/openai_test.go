@@ -157,7 +157,9 @@ func TestOpenAIChatAndCompletions(t *testing.T) {
 		is.True(c.Created > 0)                                  // admission time
 		is.Equal(c.Choices[0].Message.Role, wire.RoleAssistant) // assistant
 		is.Equal(c.Choices[0].FinishReason, "length")           // max_tokens reached
-		is.Equal(*c.Usage, wire.Usage{CompletionTokens: 8, TotalTokens: 8})
+		is.Equal(c.Usage.CompletionTokens, 8)                   // usage: the generated tokens
+		is.True(c.Usage.PromptTokens > 0)                       // the engine's prompt count
+		is.Equal(c.Usage.TotalTokens, c.Usage.PromptTokens+8)   // both
 		text, st := transcriptText(t, o, taskID)
 		is.Equal(c.Choices[0].Message.Content, text) // the task's tokens
 		is.Equal(st.SessionID, "sess-chat")          // user names the session
@@ -184,9 +186,11 @@ func TestOpenAIChatAndCompletions(t *testing.T) {
 			is.Equal(c.ID, first.ID)                           // one id
 			b.WriteString(c.Choices[0].Delta.Content)
 		}
-		is.Equal(*final.Choices[0].FinishReason, "length")                      // finish reason
-		is.Equal(len(usage.Choices), 0)                                         // usage chunk
-		is.Equal(*usage.Usage, wire.Usage{CompletionTokens: 6, TotalTokens: 6}) // usage
+		is.Equal(*final.Choices[0].FinishReason, "length")            // finish reason
+		is.Equal(len(usage.Choices), 0)                               // usage chunk
+		is.Equal(usage.Usage.CompletionTokens, 6)                     // usage
+		is.True(usage.Usage.PromptTokens > 0)                         // the engine's prompt count
+		is.Equal(usage.Usage.TotalTokens, usage.Usage.PromptTokens+6) // both
 		text, st := transcriptText(t, o, strings.TrimPrefix(first.ID, "chatcmpl-"))
 		is.Equal(b.String(), text)         // one chunk per token of the task
 		is.Equal(st.SessionID, "sess-hdr") // X-Session-Id names the session

@@ -22,6 +22,7 @@ import (
 	"github.com/orchestratord/orchestratord/libs/metrics"
 	"github.com/orchestratord/orchestratord/libs/nodeapi"
 	"github.com/orchestratord/orchestratord/libs/placement"
+	"github.com/orchestratord/orchestratord/libs/sessions"
 	"github.com/orchestratord/orchestratord/libs/streaming"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/artifactsvc"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/config"
@@ -55,6 +56,7 @@ type App struct {
 	store    *artifacts.BoltStore
 	spool    *artifacts.Spool
 	metrics  *metrics.Metrics
+	sessions *sessions.Store
 }
 
 // New validates cfg and wires every component.
@@ -99,6 +101,12 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	}
 	m.SetNodesOnline(registry.Online()) // the static node; node events move it from here
 	hub := streaming.NewHub(config.Duration(cfg.Events.RetentionMs))
+	sess, err := sessions.New(config.Duration(cfg.Sessions.TTLMs), sessions.Budgets{
+		Tokens: cfg.Sessions.Budgets.Tokens, Time: config.Duration(cfg.Sessions.Budgets.TimeMs), Cost: cfg.Sessions.Budgets.Cost,
+	}, sessions.WithCostPerToken(cfg.Sessions.CostPerToken))
+	if err != nil {
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
 	engines := enginepool.New()
 	svc, err := tasks.New(tasks.Options{
 		QueueCapacity: cfg.Queue.Capacity, QueuePolicy: policy,
@@ -108,7 +116,7 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	}, tasks.Deps{
 		Events: hub, Pools: registry, Engines: engines, Transcripts: spool, Metrics: m,
 		Log: log.With().Str("component", "tasks").Logger(), NewID: ids.Next,
-		Placer: placement.New(strategy),
+		Placer: placement.New(strategy), Sessions: sess,
 	})
 	if err != nil {
 		return nil, err
@@ -122,11 +130,11 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	a := &App{
 		cfg: cfg, log: log, registry: registry, hub: hub, tasks: svc, engines: engines, store: store,
 		spool:   spool,
-		metrics: m,
-		prober:  probe.New(registry, engines, config.Duration(cfg.Nodes.HeartbeatIntervalMs), log.With().Str("component", "probe").Logger()),
+		metrics: m, sessions: sess,
+		prober: probe.New(registry, engines, config.Duration(cfg.Nodes.HeartbeatIntervalMs), log.With().Str("component", "probe").Logger()),
 	}
 	a.server = httpapi.New(httpapi.Deps{
-		Tasks: svc, Artifacts: artifactsvc.New(store, time.Now), Meta: meta.New(registry), OpenAI: oai,
+		Tasks: svc, Sessions: svc, Artifacts: artifactsvc.New(store, time.Now), Meta: meta.New(registry), OpenAI: oai,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}), Ready: a.ready, Log: log, NewID: ids.Next,
 		APIToken: cfg.APIToken, NodeToken: cfg.NodeToken, MetricsAuth: cfg.MetricsAuth,
 		BodyLimit: cfg.Limits.BodyBytes, ArtifactLimit: cfg.Limits.ArtifactBytes,
@@ -167,7 +175,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
 	a.tasks.Start()
-	done := make(chan struct{}, 3)
+	done := make(chan struct{}, 4)
+	go func() {
+		a.sessions.Run(bg, min(max(a.sessions.TTL()/10, 10*time.Millisecond), time.Minute))
+		done <- struct{}{}
+	}()
 	go func() {
 		expireNodes(bg, a.registry, a.metrics, max(config.Duration(a.cfg.Nodes.TimeoutMs)/10, 10*time.Millisecond))
 		done <- struct{}{}
@@ -205,9 +217,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 	}
 	cancelClose()
 	stopBG()
-	<-done
-	<-done
-	<-done
+	for range cap(done) {
+		<-done
+	}
 	a.engines.CloseIdle()
 	spoolCtx, cancelSpool := context.WithTimeout(context.Background(), 10*time.Second)
 	if err := a.spool.Close(spoolCtx); err != nil {

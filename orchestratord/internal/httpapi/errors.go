@@ -87,6 +87,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		h.Set("Retry-After", strconv.FormatInt(max(1, int64(math.Ceil(float64(ms)/1000))), 10))
 		h.Set("X-Backoff-Ms", strconv.FormatInt(ms, 10))
 	}
+	if p.Budget != nil {
+		p.Budget.SetHeaders(h)
+	}
 	if p.Code == wire.CodeUnauthorized {
 		h.Set("WWW-Authenticate", `Bearer realm="orchestratord"`)
 	}

@@ -53,6 +53,7 @@ func (s *Server) models(c echo.Context) error {
 // canceled its task).
 func writeReply(c echo.Context, reply openai.Reply) error {
 	c.Set(ctxTaskID, reply.TaskID)
+	reply.Budget.SetHeaders(c.Response().Header())
 	if reply.Stream == nil {
 		return c.JSON(http.StatusOK, reply.Body)
 	}

@@ -22,8 +22,6 @@ import (
 // router serves an operation the OpenAPI lacks and when an operation is
 // neither served nor listed.
 var notBuiltYet = map[string]bool{
-	"GET /v2/sessions/{id}":               true,
-	"DELETE /v2/sessions/{id}":            true,
 	"GET /v2/pools":                       true,
 	"GET /v2/pools/{id}/health":           true,
 	"POST /v2/pools/{id}/drain":           true,

@@ -21,6 +21,7 @@ type Deps struct {
 	Artifacts ArtifactService
 	Meta      MetaService
 	OpenAI    OpenAIService
+	Sessions  SessionService
 	Metrics   http.Handler
 	Ready     func() error
 	Log       zerolog.Logger
@@ -67,6 +68,8 @@ func New(d Deps) *Server {
 	v2.GET("/tasks/:id", s.getTask)
 	v2.GET("/tasks/:id/events", s.taskEvents)
 	v2.POST("/tasks/:id/cancel", s.cancelTask)
+	v2.GET("/sessions/:id", s.getSession)
+	v2.DELETE("/sessions/:id", s.deleteSession)
 	v2.POST("/artifacts", s.createArtifact)
 	v2.GET("/artifacts/:id", s.getArtifact)
 	v2.GET("/meta/version", s.version)

@@ -16,7 +16,8 @@ type TaskService interface {
 	Admit(ctx context.Context, req wire.TaskRequest) (wire.AdmissionResponse, error)
 	Status(ctx context.Context, id string) (wire.TaskStatus, error)
 	Cancel(ctx context.Context, id string) error
-	Events(ctx context.Context, id string) (*streaming.Log, error)
+	// Stream returns the task's event log and its session's budgets left.
+	Stream(ctx context.Context, id string) (*streaming.Log, wire.Budget, error)
 }
 
 func (s *Server) createTask(c echo.Context) error {
@@ -30,6 +31,7 @@ func (s *Server) createTask(c echo.Context) error {
 	}
 	c.Set(ctxTaskID, adm.TaskID) // for the access line
 	c.Response().Header().Set(echo.HeaderLocation, "/v2/tasks/"+adm.TaskID)
+	adm.Budget.SetHeaders(c.Response().Header())
 	return c.JSON(http.StatusAccepted, adm)
 }
 
@@ -67,7 +69,7 @@ func (s *Server) taskEvents(c echo.Context) error {
 		return problem.Invalid("Last-Event-ID", "want a frame id, got %q", c.Request().Header.Get("Last-Event-ID"))
 	}
 	ctx := c.Request().Context()
-	log, err := s.deps.Tasks.Events(ctx, id)
+	log, budget, err := s.deps.Tasks.Stream(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -77,6 +79,7 @@ func (s *Server) taskEvents(c echo.Context) error {
 	h.Set(echo.HeaderContentType, "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
+	budget.SetHeaders(h)
 	resp.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(resp.Writer)
 	err = streaming.Serve(ctx, resp.Writer, rc.Flush, log, after, streaming.WithVerbose(verbose), streaming.WithKeepAlive(s.deps.KeepAlive))

@@ -25,8 +25,12 @@
 //     from it; created is the admission time in Unix seconds; model is the
 //     requested model.
 //   - Usage: completion_tokens is tokens_out of the task's end frame (the
-//     engine's count when it reported one). prompt_tokens is 0: the task
-//     service does not keep the engine's prompt count yet.
+//     engine's count when it reported one); prompt_tokens is the engine's
+//     prompt count, which the task service keeps (tasks.PromptTokens), 0
+//     when the engine reported none.
+//   - Budgets: the X-Budget-* headers of a request with a session carry its
+//     budgets left at admission, as on the /v2 202 (a spent budget is a 429
+//     BUDGET_EXHAUSTED before anything is streamed).
 //   - Finish reason: the end frame's "length" stays "length"; every other
 //     end, including a task canceled by someone else (POST
 //     /v2/tasks/{id}/cancel, shutdown), is "stop", the reason OpenAI clients

@@ -28,9 +28,26 @@ type fakeTasks struct {
 	abandoned []string // canceled because the client went away
 	submit    error    // returned by Submit when set
 	next      int
+	prompt    map[string]int // PromptTokens per task
+	budget    wire.Budget    // returned with every admission
 }
 
-func newFakeTasks() *fakeTasks { return &fakeTasks{logs: map[string]*streaming.Log{}} }
+func newFakeTasks() *fakeTasks {
+	return &fakeTasks{logs: map[string]*streaming.Log{}, prompt: map[string]int{}}
+}
+
+// PromptTokens returns the count set with setPrompt.
+func (f *fakeTasks) PromptTokens(id string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.prompt[id]
+}
+
+func (f *fakeTasks) setPrompt(id string, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.prompt[id] = n
+}
 
 func (f *fakeTasks) Submit(spec tasks.Spec) (tasks.Admission, error) {
 	f.mu.Lock()
@@ -44,7 +61,7 @@ func (f *fakeTasks) Submit(spec tasks.Spec) (tasks.Admission, error) {
 	l := streaming.NewLog()
 	_, _ = l.Append(wire.EventStarted, []byte(`{"queue_position":0,"predicted_start_ms":0}`))
 	f.logs[id] = l
-	return tasks.Admission{ID: id}, nil
+	return tasks.Admission{ID: id, Budget: f.budget}, nil
 }
 
 func (f *fakeTasks) Events(_ context.Context, id string) (*streaming.Log, error) {

@@ -127,7 +127,7 @@ func streamError(dst []byte, f *wire.ErrorFrame) []byte {
 // body is the non-streamed response of a finished task.
 func (r *renderer) body(res result) any {
 	reason := finishReason(res.end)
-	u := usageOf(res.end)
+	u := usageOf(res.end, res.prompt)
 	if r.kind == kindChat {
 		return wire.ChatCompletion{
 			ID: r.id, Object: wire.ObjectChatCompletion, Created: r.created, Model: r.model,
@@ -151,9 +151,10 @@ func finishReason(f *wire.EndFrame) string {
 	return string(wire.FinishStop)
 }
 
-// usageOf counts a finished task's tokens; the prompt count is unknown (0).
-func usageOf(f *wire.EndFrame) wire.Usage {
-	return wire.Usage{CompletionTokens: f.TokensOut, TotalTokens: f.TokensOut}
+// usageOf counts a finished task's tokens: completion tokens from its end
+// frame, prompt tokens as the engine counted them (0 when it did not).
+func usageOf(f *wire.EndFrame, prompt int) wire.Usage {
+	return wire.Usage{PromptTokens: prompt, CompletionTokens: f.TokensOut, TotalTokens: prompt + f.TokensOut}
 }
 
 // errBadFrame reports a log frame this package cannot read; the log's own
@@ -218,6 +219,7 @@ func terminal(event, data []byte) (*wire.EndFrame, *wire.ErrorFrame, error) {
 // result is a finished task as a non-streamed response needs it.
 type result struct {
 	text   string
+	prompt int              // the engine's prompt token count
 	end    *wire.EndFrame   // set when the task ended, or
 	failed *wire.ErrorFrame // when it failed
 }

@@ -44,17 +44,17 @@ func TestNonStreamedChatWaitsForTheEnd(t *testing.T) {
 	res := <-done
 	is.NoErr(res.err) // answered
 	c, ok := res.reply.Body.(wire.ChatCompletion)
-	is.True(ok)                                                    // a chat completion
-	is.Equal(c.ID, "chatcmpl-task-a")                              // id carries the task id
-	is.Equal(res.reply.TaskID, "task-a")                           // the task, for the access log
-	is.Equal(c.Object, wire.ObjectChatCompletion)                  // object
-	is.Equal(c.Created, fixedNow.Unix())                           // admission time
-	is.Equal(c.Model, "tiny")                                      // requested model
-	is.Equal(len(c.Choices), 1)                                    // one choice
-	is.Equal(c.Choices[0].Message.Role, wire.RoleAssistant)        // assistant
-	is.Equal(c.Choices[0].Message.Content, "Hello \"q\"\n✓\u2028") // every token, unescaped
-	is.Equal(c.Choices[0].FinishReason, "length")                  // hit the limit
-	is.Equal(*c.Usage, wire.Usage{CompletionTokens: 4, TotalTokens: 4})
+	is.True(ok)                                                         // a chat completion
+	is.Equal(c.ID, "chatcmpl-task-a")                                   // id carries the task id
+	is.Equal(res.reply.TaskID, "task-a")                                // the task, for the access log
+	is.Equal(c.Object, wire.ObjectChatCompletion)                       // object
+	is.Equal(c.Created, fixedNow.Unix())                                // admission time
+	is.Equal(c.Model, "tiny")                                           // requested model
+	is.Equal(len(c.Choices), 1)                                         // one choice
+	is.Equal(c.Choices[0].Message.Role, wire.RoleAssistant)             // assistant
+	is.Equal(c.Choices[0].Message.Content, "Hello \"q\"\n✓\u2028")      // every token, unescaped
+	is.Equal(c.Choices[0].FinishReason, "length")                       // hit the limit
+	is.Equal(*c.Usage, wire.Usage{CompletionTokens: 4, TotalTokens: 4}) // no prompt count reported: 0
 }
 
 func TestNonStreamedCompletion(t *testing.T) {
@@ -71,7 +71,8 @@ func TestNonStreamedCompletion(t *testing.T) {
 	waitFor(t, "submission", func() bool { return ft.log("task-a") != nil })
 	l := ft.log("task-a")
 	_, _ = l.AppendTokens([]string{"a", "b"})
-	end(l, wire.FinishStop, 7) // the engine counted 7 tokens
+	ft.setPrompt("task-a", 5)  // the engine counted 5 prompt tokens
+	end(l, wire.FinishStop, 7) // and 7 generated
 	res := <-done
 	is.NoErr(res.err) // answered
 	c := res.reply.Body.(wire.Completion)
@@ -80,7 +81,8 @@ func TestNonStreamedCompletion(t *testing.T) {
 	is.Equal(c.Choices[0].Text, "ab")             // text
 	is.Equal(*c.Choices[0].FinishReason, "stop")  // stop
 	is.Equal(c.Usage.CompletionTokens, 7)         // tokens_out of the end frame
-	is.Equal(c.Usage.TotalTokens, 7)              // prompt tokens unknown: 0
+	is.Equal(c.Usage.PromptTokens, 5)             // the engine's prompt count
+	is.Equal(c.Usage.TotalTokens, 12)             // both
 }
 
 func TestNonStreamedErrorFrameIsAnHTTPError(t *testing.T) {

@@ -20,6 +20,9 @@ type Tasks interface {
 	Events(ctx context.Context, id string) (*streaming.Log, error)
 	// Abandon cancels a task whose client went away.
 	Abandon(ctx context.Context, id string) error
+	// PromptTokens is the engine's prompt token count of a task whose end
+	// frame was read (0 when unknown).
+	PromptTokens(id string) int
 }
 
 // Default limits, the same as the /v2 surface's (docs/decisions.md).
@@ -91,11 +94,14 @@ func New(ts Tasks, poolModels func() []string, opts ...Option) (*Service, error)
 
 // Reply answers a completion request: Body for stream:false (a
 // wire.ChatCompletion or wire.Completion to encode as JSON), Stream for
-// stream:true. Exactly one is set. TaskID names the task (for logs).
+// stream:true. Exactly one is set. TaskID names the task (for logs);
+// Budget is the session's budgets left at admission, sent as the
+// X-Budget-* headers as on /v2 (api.md §9).
 type Reply struct {
 	TaskID string
 	Body   any
 	Stream *Stream
+	Budget wire.Budget
 }
 
 // ChatCompletions admits a chat completion and answers it (api.md §9). It
@@ -153,7 +159,7 @@ func (s *Service) answer(ctx context.Context, spec tasks.Spec, k kind, model str
 	}
 	r := newRenderer(k, adm.ID, model, created)
 	if stream {
-		return Reply{TaskID: adm.ID, Stream: &Stream{svc: s, taskID: adm.ID, log: log, r: r, usage: usage}}, nil
+		return Reply{TaskID: adm.ID, Budget: adm.Budget, Stream: &Stream{svc: s, taskID: adm.ID, log: log, r: r, usage: usage}}, nil
 	}
 	select {
 	case <-log.Done():
@@ -169,7 +175,8 @@ func (s *Service) answer(ctx context.Context, spec tasks.Spec, k kind, model str
 	if res.failed != nil {
 		return Reply{}, frameProblem(res.failed)
 	}
-	return Reply{TaskID: adm.ID, Body: r.body(res)}, nil
+	res.prompt = s.tasks.PromptTokens(adm.ID)
+	return Reply{TaskID: adm.ID, Body: r.body(res), Budget: adm.Budget}, nil
 }
 
 // abandon cancels a task whose client went away. The task was admitted by

@@ -137,7 +137,7 @@ func (st *Stream) render(out, sse []byte) ([]byte, bool, error) {
 			}
 			out = st.r.final(out, finishReason(end))
 			if st.usage {
-				out = st.r.usage(out, usageOf(end))
+				out = st.r.usage(out, usageOf(end, st.svc.tasks.PromptTokens(st.taskID)))
 			}
 			return append(out, doneEvent...), true, nil
 		}

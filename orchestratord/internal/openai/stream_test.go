@@ -40,6 +40,7 @@ func TestChatStreamChunks(t *testing.T) {
 	_, _ = l.AppendTokens([]string{"Hel"})
 	_, _ = l.Append(wire.EventMetrics, []byte(`{"queue_depth":0}`))
 	_, _ = l.AppendTokens([]string{"lo", " \"w\"\n"})
+	ft.setPrompt("task-a", 9)
 	end(l, wire.FinishStop, 0)
 	is.NoErr(<-done) // served to the end
 
@@ -64,13 +65,13 @@ func TestChatStreamChunks(t *testing.T) {
 		is.Equal(c.Choices[0].FinishReason, (*string)(nil)) // null until the end
 		text.WriteString(c.Choices[0].Delta.Content)
 	}
-	is.Equal(text.String(), "Hello \"w\"\n")                                    // one chunk per token, in order
-	is.Equal(*chunks[4].Choices[0].FinishReason, "stop")                        // final chunk
-	is.Equal(chunks[4].Choices[0].Delta, wire.ChatDelta{})                      // empty delta
-	is.Equal(len(chunks[5].Choices), 0)                                         // usage chunk has no choices
-	is.True(strings.Contains(data[5], `"choices":[]`))                          // encoded as an empty array
-	is.Equal(*chunks[5].Usage, wire.Usage{CompletionTokens: 3, TotalTokens: 3}) // usage
-	is.Equal(len(ft.Abandoned()), 0)                                            // nothing canceled
+	is.Equal(text.String(), "Hello \"w\"\n")                                                      // one chunk per token, in order
+	is.Equal(*chunks[4].Choices[0].FinishReason, "stop")                                          // final chunk
+	is.Equal(chunks[4].Choices[0].Delta, wire.ChatDelta{})                                        // empty delta
+	is.Equal(len(chunks[5].Choices), 0)                                                           // usage chunk has no choices
+	is.True(strings.Contains(data[5], `"choices":[]`))                                            // encoded as an empty array
+	is.Equal(*chunks[5].Usage, wire.Usage{PromptTokens: 9, CompletionTokens: 3, TotalTokens: 12}) // usage, with the engine's prompt count
+	is.Equal(len(ft.Abandoned()), 0)                                                              // nothing canceled
 }
 
 func TestTextStreamChunks(t *testing.T) {

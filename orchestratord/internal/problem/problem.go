@@ -22,7 +22,10 @@ type Error struct {
 	Policy     wire.PolicyLabel
 	RetryAfter time.Duration
 	Retriable  bool
-	Err        error // cause, never shown to clients
+	// Budget: BUDGET_EXHAUSTED only, the session's budgets left, sent as
+	// the X-Budget-* headers.
+	Budget *wire.Budget
+	Err    error // cause, never shown to clients
 }
 
 func (e *Error) Error() string {

@@ -33,6 +33,10 @@ func (s *Service) Submit(spec Spec) (Admission, error) {
 	} else {
 		spec.ID = s.deps.NewID()
 	}
+	if err := s.checkSession(spec.SessionID); err != nil {
+		s.mu.Unlock()
+		return Admission{}, s.reject(err)
+	}
 	pools := s.refreshPoolsLocked()
 	req := s.placementRequest(&record{spec: spec})
 	if err := s.deps.Placer.Feasible(req, pools); err != nil {
@@ -60,6 +64,7 @@ func (s *Service) Submit(spec Spec) (Admission, error) {
 		return Admission{}, s.reject(queueRejection(err, backoff))
 	}
 	s.tasks[spec.ID] = r
+	s.beginSession(spec.SessionID)
 	if spec.Deadline > 0 {
 		r.due = now.Add(spec.Deadline)
 		id := spec.ID
@@ -105,7 +110,7 @@ func (s *Service) lastPositionLocked(p admission.Priority) int {
 // admissionLocked describes where a task stands now; pos is its queue
 // position when the caller knows it, else -1.
 func (s *Service) admissionLocked(r *record, pos int) Admission {
-	a := Admission{ID: r.spec.ID, SessionID: r.spec.SessionID}
+	a := Admission{ID: r.spec.ID, SessionID: r.spec.SessionID, Budget: s.sessionBudget(r.spec.SessionID)}
 	switch r.state {
 	case Queued:
 		if pos < 0 {

@@ -28,6 +28,7 @@ func (s *Service) Admit(ctx context.Context, req wire.TaskRequest) (wire.Admissi
 		PredictedStartMs: adm.PredictedStart.Milliseconds(),
 		BackoffMs:        adm.Backoff.Milliseconds(),
 		Streams:          wire.StreamURLs{SSE: base, SSEVerbose: base + "?verbose=true"},
+		Budget:           adm.Budget,
 	}, nil
 }
 

@@ -111,6 +111,7 @@ func (s *Service) dispatchLocked(full bool) (starts, dead []*record) {
 func (s *Service) placementRequest(r *record) placement.Request {
 	req := r.spec.Placement
 	req.Model, req.Engine, req.Ctx = r.spec.Model, r.spec.Engine, r.spec.Ctx
+	s.affinity(&req, &r.spec)
 	if len(r.tried) > 0 {
 		req.Avoid = append(append([]string(nil), req.Avoid...), r.tried...)
 	}

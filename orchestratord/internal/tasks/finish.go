@@ -19,6 +19,7 @@ func (s *Service) finish(r *record, t terminal, state State) bool {
 	now := s.now()
 	s.mu.Lock()
 	log := r.log
+	placed := r.state == Running // a queued task ending here is already out of the queue
 	from := r.firstToken
 	if from.IsZero() {
 		from = r.started
@@ -34,6 +35,9 @@ func (s *Service) finish(r *record, t terminal, state State) bool {
 	var frames int
 	_, err := log.Finish(func(tokens int) (string, []byte) {
 		frames = tokens
+		// The session spends before the terminal frame exists: a client
+		// that read it and sends the next turn sees the spent budget.
+		s.endSession(r.spec.SessionID, t.tokensOut(tokens), decode, placed)
 		return t.event(), t.encode(tokens, decode)
 	})
 	if err != nil {
@@ -43,10 +47,7 @@ func (s *Service) finish(r *record, t terminal, state State) bool {
 	wasRunning := r.state == Running
 	r.state = state
 	r.ended = now
-	r.tokensOut = frames
-	if t.tokens > 0 {
-		r.tokensOut = t.tokens
-	}
+	r.tokensOut = t.tokensOut(frames)
 	r.errCode, r.errMessage = t.code()
 	s.endedFIFO = append(s.endedFIFO, endedRef{id: r.spec.ID, ended: now})
 	e := ended{

@@ -36,12 +36,18 @@ func (t terminal) encode(tokenFrames int, decode time.Duration) []byte {
 		return t.failed.AppendJSON(make([]byte, 0, 128))
 	}
 	f := *t.end
-	f.TokensOut = tokenFrames
-	if t.tokens > 0 {
-		f.TokensOut = t.tokens
-	}
+	f.TokensOut = t.tokensOut(tokenFrames)
 	f.DecodeMs = decode.Milliseconds()
 	return f.AppendJSON(make([]byte, 0, 96))
+}
+
+// tokensOut is the task's tokens_out: the engine's count when it reported
+// one, else the token frames emitted.
+func (t terminal) tokensOut(tokenFrames int) int {
+	if t.tokens > 0 {
+		return t.tokens
+	}
+	return tokenFrames
 }
 
 // code is the error code of a failed terminal, "" for an end.

@@ -6,6 +6,7 @@ import (
 	"github.com/orchestratord/orchestratord/libs/artifacts"
 	"github.com/orchestratord/orchestratord/libs/engine"
 	"github.com/orchestratord/orchestratord/libs/nodeapi"
+	"github.com/orchestratord/orchestratord/libs/sessions"
 	"github.com/orchestratord/orchestratord/libs/streaming"
 )
 
@@ -41,4 +42,16 @@ type Transcripts interface {
 	Submit(a artifacts.Artifact, done func(artifacts.PutResult))
 	WaitRoom(ctx context.Context) error
 	Get(ctx context.Context, id string) (artifacts.Artifact, error)
+}
+
+// Sessions keeps the sessions' metadata: TTL, turns, the pool of the last
+// turn and the budgets (sessions.Store is the in-process default).
+type Sessions interface {
+	Check(id string) (sessions.Snapshot, error)
+	Begin(id string) sessions.Snapshot
+	Served(id, pool string) (reused bool)
+	End(id string, t sessions.Turn) (sessions.Snapshot, bool)
+	Get(id string) (sessions.Snapshot, bool)
+	LastPool(id string) string
+	Delete(id string) bool
 }

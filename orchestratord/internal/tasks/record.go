@@ -62,6 +62,7 @@ type record struct {
 	poolID, nodeID, engine, engineVersion string
 	created, started, firstToken, ended   time.Time
 	tokensOut                             int
+	promptTokens                          int // the engine's count, 0 when unknown
 	errCode                               wire.ErrorCode
 	errMessage                            string
 	transcriptID                          string
@@ -97,4 +98,5 @@ type Admission struct {
 	PredictedStart time.Duration
 	Backoff        time.Duration
 	PoolID, Engine string
+	Budget         wire.Budget // the session's budgets left (X-Budget-* headers)
 }

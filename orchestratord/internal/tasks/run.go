@@ -85,6 +85,7 @@ func (s *Service) emitter(r *record, log *streaming.Log) func([]string) error {
 			ttft := now.Sub(r.created)
 			frame := wire.MetricsFrame{QueueDepth: s.queue.Len(), OnTimeProbability: ptr(onTimeProbability(r.due, now, 0))}
 			s.mu.Unlock()
+			s.sessionServed(r.spec.SessionID, pool, &frame)
 			s.deps.Metrics.ObserveFirstToken(eng, pool, prio, ttft)
 			tokens = s.deps.Metrics.PoolSeries(eng, pool).TokensOut
 			tokens(len(chunks))
@@ -151,6 +152,7 @@ func (s *Service) complete(r *record, res engine.Result, err error) {
 	if res.EngineVersion != "" {
 		r.engineVersion = res.EngineVersion
 	}
+	r.promptTokens = res.PromptTokens // before the end frame: a reader of it finds the count
 	first, started := r.firstToken, r.started
 	s.mu.Unlock()
 	switch {

@@ -42,6 +42,9 @@ type Deps struct {
 	Now         func() time.Time
 	NewID       func() string
 	Placer      *placement.Placer
+	// Sessions is optional: without it, sessions have the default TTL and
+	// no budgets.
+	Sessions Sessions
 }
 
 // Service admits, dispatches, streams and cancels tasks.
@@ -92,6 +95,13 @@ func New(opt Options, deps Deps) (*Service, error) {
 	}
 	if deps.Now == nil {
 		deps.Now = time.Now
+	}
+	if deps.Sessions == nil {
+		store, err := defaultSessions(deps.Now)
+		if err != nil {
+			return nil, err
+		}
+		deps.Sessions = store
 	}
 	s := &Service{
 		opt:    opt,

@@ -32,7 +32,7 @@ type fakeClient struct {
 	generate func(ctx context.Context, req engine.Request, emit func([]string) error) (engine.Result, error)
 	mu       sync.Mutex
 	calls    int
-	closed   chan struct{} // closed when a Generate call returns after ctx was done
+	closed   chan struct{} // closed when a Generate call returns canceled or failed
 }
 
 func (f *fakeClient) Generate(ctx context.Context, req engine.Request, emit func([]string) error) (engine.Result, error) {
@@ -40,7 +40,9 @@ func (f *fakeClient) Generate(ctx context.Context, req engine.Request, emit func
 	f.calls++
 	f.mu.Unlock()
 	res, err := f.generate(ctx, req, emit)
-	if ctx.Err() != nil {
+	// A cancel can land while emit runs: then emit's ErrClosed, not the
+	// context, ends the call, as it does in the real adapters.
+	if ctx.Err() != nil || err != nil {
 		select {
 		case <-f.closed:
 		default:
@@ -97,6 +99,12 @@ type harness struct {
 
 func newHarness(t *testing.T, opt Options, engines fakeEngines, pools ...nodeapi.PoolSpec) *harness {
 	t.Helper()
+	return newHarnessWith(t, opt, nil, engines, pools...)
+}
+
+// newHarnessWith is newHarness with a session store (nil: the default).
+func newHarnessWith(t *testing.T, opt Options, sess Sessions, engines fakeEngines, pools ...nodeapi.PoolSpec) *harness {
+	t.Helper()
 	reg := nodeapi.NewRegistry(time.Minute)
 	if _, err := reg.Register(nodeapi.NodeSpec{NodeID: "n1", Static: true, Pools: pools}); err != nil {
 		t.Fatal(err)
@@ -129,7 +137,7 @@ func newHarness(t *testing.T, opt Options, engines fakeEngines, pools ...nodeapi
 	var mu sync.Mutex
 	svc, err := New(opt, Deps{
 		Events: streaming.NewHub(time.Minute), Pools: reg, Engines: engines, Transcripts: spool,
-		Metrics: m, Log: zerolog.Nop(), Placer: placement.New(placement.LeastLoaded),
+		Metrics: m, Log: zerolog.Nop(), Placer: placement.New(placement.LeastLoaded), Sessions: sess,
 		NewID: func() string {
 			mu.Lock()
 			defer mu.Unlock()
