@@ -42,6 +42,7 @@ type Deps struct {
 	Now         func() time.Time
 	NewID       func() string
 	Placer      *placement.Placer
+	Models      ModelGate // optional: without it every model passes the catalog gate
 }
 
 // Service admits, dispatches, streams and cancels tasks.
