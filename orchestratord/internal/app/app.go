@@ -49,6 +49,7 @@ type App struct {
 	server   *httpapi.Server
 	store    *artifacts.BoltStore
 	metrics  *metrics.Metrics
+	catalog  *catalogParts
 }
 
 // New validates cfg and wires every component.
@@ -85,6 +86,10 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data_dir: %w", err)
 	}
+	cats, err := openCatalog(cfg)
+	if err != nil {
+		return nil, err
+	}
 	reg := metrics.NewRegistry()
 	m, err := metrics.New(reg)
 	if err != nil {
@@ -100,24 +105,27 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	}, tasks.Deps{
 		Events: hub, Pools: registry, Engines: engines, Transcripts: store, Metrics: m,
 		Log: log.With().Str("component", "tasks").Logger(), NewID: ids.Next,
-		Placer: placement.New(strategy),
+		Placer: placement.New(strategy), Models: cats.gate,
 	})
 	if err != nil {
 		return nil, err
 	}
+	if err := cats.startService(cfg, svc, m, log); err != nil {
+		return nil, err
+	}
 	oai, err := openai.New(svc, readyPoolModels(registry),
 		openai.WithTokenLimit(cfg.Limits.MaxTokens), openai.WithKeepAlive(config.Duration(cfg.Events.KeepAliveMs)),
-		openai.WithMetrics(m))
+		openai.WithMetrics(m), openai.WithCatalogModels(cats.gate.ActiveModels))
 	if err != nil {
 		return nil, err
 	}
 	a := &App{
-		cfg: cfg, log: log, registry: registry, hub: hub, tasks: svc, engines: engines, store: store,
+		cfg: cfg, log: log, registry: registry, hub: hub, tasks: svc, engines: engines, store: store, catalog: cats,
 		metrics: m,
 		prober:  probe.New(registry, engines, config.Duration(cfg.Nodes.HeartbeatIntervalMs), log.With().Str("component", "probe").Logger()),
 	}
 	a.server = httpapi.New(httpapi.Deps{
-		Tasks: svc, Artifacts: artifactsvc.New(store, time.Now), Meta: meta.New(registry), OpenAI: oai,
+		Tasks: svc, Artifacts: artifactsvc.New(store, time.Now), Catalog: cats.svc, Meta: meta.New(registry), OpenAI: oai,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}), Ready: a.ready, Log: log, NewID: ids.Next,
 		APIToken: cfg.APIToken, NodeToken: cfg.NodeToken, MetricsAuth: cfg.MetricsAuth,
 		BodyLimit: cfg.Limits.BodyBytes, ArtifactLimit: cfg.Limits.ArtifactBytes,
@@ -200,6 +208,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 	<-done
 	<-done
 	a.engines.CloseIdle()
+	if err := a.catalog.close(); err != nil && runErr == nil {
+		runErr = err
+	}
 	if err := a.store.Close(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("close the artifact store: %w", err)
 	}
