@@ -113,7 +113,7 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	if err := cats.startService(cfg, svc, m, log); err != nil {
 		return nil, err
 	}
-	oai, err := openai.New(svc, readyPoolModels(registry),
+	oai, err := openai.New(svc, cats.withoutRetired(readyPoolModels(registry)),
 		openai.WithTokenLimit(cfg.Limits.MaxTokens), openai.WithKeepAlive(config.Duration(cfg.Events.KeepAliveMs)),
 		openai.WithMetrics(m), openai.WithCatalogModels(cats.gate.ActiveModels))
 	if err != nil {

@@ -65,6 +65,23 @@ func (p *catalogParts) startService(cfg config.Config, svc *tasks.Service, m *me
 	return nil
 }
 
+// withoutRetired drops the catalog's Retired models from models: GET
+// /v1/models does not offer a model that admits nothing, even when a pool
+// still advertises it.
+func (p *catalogParts) withoutRetired(models func() []string) func() []string {
+	return func() []string {
+		states := p.cat.States()
+		all := models()
+		out := make([]string, 0, len(all))
+		for _, m := range all {
+			if states[m] != catalog.Retired {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+}
+
 // close stops background verifications and closes the store.
 func (p *catalogParts) close() error {
 	if p.svc != nil {
