@@ -49,6 +49,7 @@ func (s *Service) finish(r *record, t terminal, state State) bool {
 	}
 	r.errCode, r.errMessage = t.code()
 	s.endedFIFO = append(s.endedFIFO, endedRef{id: r.spec.ID, ended: now})
+	eng, pool, hadFirst := metricsEngine(r.engine), r.poolID, !r.firstToken.IsZero()
 	s.mu.Unlock()
 
 	m := s.deps.Metrics
@@ -60,9 +61,9 @@ func (s *Service) finish(r *record, t terminal, state State) bool {
 		case Failed:
 			outcome = metrics.OutcomeFailed
 		}
-		m.TaskCompleted(metricsEngine(r.engine), r.poolID, outcome)
-		if !r.firstToken.IsZero() {
-			m.ObserveDecode(metricsEngine(r.engine), r.poolID, decode)
+		m.TaskCompleted(eng, pool, outcome)
+		if hadFirst {
+			m.ObserveDecode(eng, pool, decode)
 		}
 	}
 	s.deps.Log.Info().Str("task_id", r.spec.ID).Str("session_id", r.spec.SessionID).
