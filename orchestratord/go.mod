@@ -10,6 +10,7 @@ require (
 	github.com/orchestratord/orchestratord/contracts v0.0.0
 	github.com/orchestratord/orchestratord/libs/admission v0.0.0
 	github.com/orchestratord/orchestratord/libs/artifacts v0.0.0
+	github.com/orchestratord/orchestratord/libs/catalog v0.0.0
 	github.com/orchestratord/orchestratord/libs/engine v0.0.0
 	github.com/orchestratord/orchestratord/libs/metrics v0.0.0
 	github.com/orchestratord/orchestratord/libs/nodeapi v0.0.0

@@ -59,6 +59,11 @@ var (
 		m.State, m.CreatedMs, m.Verified, m.LastVerifiedMs, m.VerifyReason = wire.ModelActive, 5, ptr(false), ptr[int64](6), "digest mismatch"
 		return m
 	}()
+	retiredModel = func() wire.CatalogModel {
+		m := storedModel
+		m.State, m.RetireDeadlineMs = wire.ModelRetired, 60_005
+		return m
+	}()
 )
 
 func conforming() []exchange {
@@ -136,8 +141,8 @@ func conforming() []exchange {
 		{"catalog get encoded", http.MethodGet, "/v2/catalog/models/org%2Fllama-3-8b", nil, 200, ctJSON, nil, js(storedModel)},
 		{"catalog get plain", http.MethodGet, "/v2/catalog/models/llama-3-8b", nil, 404, ctJSON, nil, envelope(wire.CodeNotFound, "unknown model")},
 		{"catalog delete", http.MethodDelete, "/v2/catalog/models/org%2Fm", nil, 204, "", nil, nil},
-		{"catalog verify", http.MethodPost, "/v2/catalog/models/org%2Fm/verify", nil, 202, "", nil, nil},
-		{"catalog state", http.MethodPost, "/v2/catalog/models/org%2Fm/state", js(wire.ModelStateRequest{State: wire.ModelRetired, DeadlineMs: ptr[int64](60000)}), 202, "", nil, nil},
+		{"catalog verify", http.MethodPost, "/v2/catalog/models/org%2Fllama-3-8b/verify", nil, 202, ctJSON, nil, js(storedModel)},
+		{"catalog state", http.MethodPost, "/v2/catalog/models/org%2Fllama-3-8b/state", js(wire.ModelStateRequest{State: wire.ModelRetired, DeadlineMs: ptr[int64](60000)}), 202, ctJSON, nil, js(retiredModel)},
 		{"availability", http.MethodGet, "/v2/catalog/availability", nil, 200, ctJSON, nil,
 			js([]wire.Availability{{ModelID: "org/m", Pools: []wire.AvailabilityPool{{PoolID: "p", NodeID: "n", Ready: true, SlotsFree: 3}}}, {ModelID: "x"}})},
 		{"artifact create", http.MethodPost, "/v2/artifacts", js(wire.ArtifactCreateRequest{Kind: wire.ArtifactPlan,

@@ -31,23 +31,25 @@ func TrustModes() []TrustMode { return []TrustMode{TrustStrict, TrustPermissive}
 func (m TrustMode) Valid() bool { return m == TrustStrict || m == TrustPermissive }
 
 // CatalogModel is the body of POST /v2/catalog/models and the stored entry
-// the catalog routes return. State, CreatedMs, Verified, LastVerifiedMs and
-// VerifyReason are set by the server: Verified is nil until a verification
-// ran, VerifyReason says why the last one failed.
+// the catalog routes return. State, CreatedMs, RetireDeadlineMs, Verified,
+// LastVerifiedMs and VerifyReason are set by the server: Verified is nil
+// until a verification ran, VerifyReason says why the last one failed,
+// RetireDeadlineMs is when running tasks of a Retired model are ended.
 type CatalogModel struct {
-	ID             string       `json:"id"`
-	Digest         string       `json:"digest"`
-	SourceURL      string       `json:"source_url,omitempty"`
-	Tags           []string     `json:"tags,omitempty"`
-	Manifests      []Manifest   `json:"manifests,omitempty"`
-	Signatures     []Signature  `json:"signatures,omitempty"`
-	SBOM           *SBOM        `json:"sbom,omitempty"`
-	TrustPolicy    *TrustPolicy `json:"trust_policy,omitempty"`
-	State          ModelState   `json:"state,omitempty"`
-	CreatedMs      int64        `json:"created_ms,omitempty"`
-	Verified       *bool        `json:"verified,omitempty"`
-	LastVerifiedMs *int64       `json:"last_verified_ms,omitempty"`
-	VerifyReason   string       `json:"verify_reason,omitempty"`
+	ID               string       `json:"id"`
+	Digest           string       `json:"digest"`
+	SourceURL        string       `json:"source_url,omitempty"`
+	Tags             []string     `json:"tags,omitempty"`
+	Manifests        []Manifest   `json:"manifests,omitempty"`
+	Signatures       []Signature  `json:"signatures,omitempty"`
+	SBOM             *SBOM        `json:"sbom,omitempty"`
+	TrustPolicy      *TrustPolicy `json:"trust_policy,omitempty"`
+	State            ModelState   `json:"state,omitempty"`
+	CreatedMs        int64        `json:"created_ms,omitempty"`
+	RetireDeadlineMs int64        `json:"retire_deadline_ms,omitempty"`
+	Verified         *bool        `json:"verified,omitempty"`
+	LastVerifiedMs   *int64       `json:"last_verified_ms,omitempty"`
+	VerifyReason     string       `json:"verify_reason,omitempty"`
 }
 
 // Manifest is one layer or file of a model.

@@ -61,7 +61,7 @@ func TestEnums(t *testing.T) {
 		checkEnum(t, wire.TaskStates(), []string{"queued", "running", "completed", "canceled", "failed"})
 	})
 	t.Run("finish reasons", func(t *testing.T) {
-		checkEnum(t, wire.FinishReasons(), []string{"stop", "length", "canceled", "drain", "shutdown"})
+		checkEnum(t, wire.FinishReasons(), []string{"stop", "length", "canceled", "drain", "shutdown", "retired"})
 	})
 	t.Run("node statuses", func(t *testing.T) {
 		checkEnum(t, wire.NodeStatuses(), []string{"online", "offline"})

@@ -80,24 +80,25 @@ func (f TokenFrame) AppendJSON(dst []byte) []byte {
 type FinishReason string
 
 // Finish reasons of an end frame. Stop and Length come from the engine;
-// Canceled, Drain and Shutdown accompany "canceled": true.
+// Canceled, Drain, Shutdown and Retired accompany "canceled": true.
 const (
 	FinishStop     FinishReason = "stop"
 	FinishLength   FinishReason = "length"
 	FinishCanceled FinishReason = "canceled"
 	FinishDrain    FinishReason = "drain"
 	FinishShutdown FinishReason = "shutdown"
+	FinishRetired  FinishReason = "retired"
 )
 
 // FinishReasons returns every finish reason.
 func FinishReasons() []FinishReason {
-	return []FinishReason{FinishStop, FinishLength, FinishCanceled, FinishDrain, FinishShutdown}
+	return []FinishReason{FinishStop, FinishLength, FinishCanceled, FinishDrain, FinishShutdown, FinishRetired}
 }
 
 // Valid reports whether r is a finish reason of the contract.
 func (r FinishReason) Valid() bool {
 	switch r {
-	case FinishStop, FinishLength, FinishCanceled, FinishDrain, FinishShutdown:
+	case FinishStop, FinishLength, FinishCanceled, FinishDrain, FinishShutdown, FinishRetired:
 		return true
 	}
 	return false

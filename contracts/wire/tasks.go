@@ -169,6 +169,10 @@ type TaskRequest struct {
 	ExpectedTokens        *int              `json:"expected_tokens,omitempty"`
 	KVHint                KVHint            `json:"kv_hint,omitempty"`
 	Placement             *PlacementRequest `json:"placement,omitempty"`
+
+	// TrustPolicy is the request's X-Trust-Policy header (api.md §2), not a
+	// body field: the HTTP layer copies it here.
+	TrustPolicy TrustMode `json:"-"`
 }
 
 // EffectivePriority returns the request's priority, interactive when unset.

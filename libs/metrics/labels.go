@@ -102,8 +102,11 @@ const (
 	CancelDeadline   CancelReason = "deadline"
 	CancelDisconnect CancelReason = "disconnect"
 	// CancelEvicted: a queued task dropped by the drop-lru policy.
-	CancelEvicted    CancelReason = "evicted"
-	numCancelReasons              = 6
+	CancelEvicted CancelReason = "evicted"
+	// CancelRetired: a running task of a catalog model that was retired,
+	// ended when the retirement's deadline passed.
+	CancelRetired    CancelReason = "retired"
+	numCancelReasons              = 7
 )
 
 func (r CancelReason) index() int {
@@ -120,12 +123,14 @@ func (r CancelReason) index() int {
 		return 4
 	case CancelEvicted:
 		return 5
+	case CancelRetired:
+		return 6
 	}
 	return -1
 }
 
 func cancelReasonAt(i int) CancelReason {
-	return [numCancelReasons]CancelReason{CancelClient, CancelDrain, CancelShutdown, CancelDeadline, CancelDisconnect, CancelEvicted}[i]
+	return [numCancelReasons]CancelReason{CancelClient, CancelDrain, CancelShutdown, CancelDeadline, CancelDisconnect, CancelEvicted, CancelRetired}[i]
 }
 
 // RejectReason is why a task was not admitted (the error code, lowercased).

@@ -110,7 +110,7 @@ func TestEverySeriesWithExactLabels(t *testing.T) {
 func TestClosedSetsExportedAtZero(t *testing.T) {
 	is := is.New(t)
 	_, reg := newMetrics(t)
-	cancel := []string{"reason=client", "reason=deadline", "reason=disconnect", "reason=drain", "reason=evicted", "reason=shutdown"}
+	cancel := []string{"reason=client", "reason=deadline", "reason=disconnect", "reason=drain", "reason=evicted", "reason=retired", "reason=shutdown"}
 	reject := []string{"reason=admission_reject", "reason=budget_exhausted", "reason=deadline_unmet", "reason=invalid_params",
 		"reason=pool_unavailable", "reason=queue_full_drop_lru", "reason=untrusted_artifact"}
 	policy := []string{"policy=budget", "policy=drop-lru", "policy=reject"}

@@ -57,6 +57,7 @@ type App struct {
 	spool    *artifacts.Spool
 	metrics  *metrics.Metrics
 	sessions *sessions.Store
+	catalog  *catalogParts
 }
 
 // New validates cfg and wires every component.
@@ -94,6 +95,10 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 		return nil, fmt.Errorf("data_dir: %w", err)
 	}
 	spool := artifacts.NewSpool(store, transcriptSpoolBytes)
+	cats, err := openCatalog(cfg)
+	if err != nil {
+		return nil, err
+	}
 	reg := metrics.NewRegistry()
 	m, err := metrics.New(reg)
 	if err != nil {
@@ -116,25 +121,28 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	}, tasks.Deps{
 		Events: hub, Pools: registry, Engines: engines, Transcripts: spool, Metrics: m,
 		Log: log.With().Str("component", "tasks").Logger(), NewID: ids.Next,
-		Placer: placement.New(strategy), Sessions: sess,
+		Placer: placement.New(strategy), Sessions: sess, Models: cats.gate,
 	})
 	if err != nil {
 		return nil, err
 	}
-	oai, err := openai.New(svc, readyPoolModels(registry),
+	if err := cats.startService(cfg, svc, m, log); err != nil {
+		return nil, err
+	}
+	oai, err := openai.New(svc, cats.withoutRetired(readyPoolModels(registry)),
 		openai.WithTokenLimit(cfg.Limits.MaxTokens), openai.WithKeepAlive(config.Duration(cfg.Events.KeepAliveMs)),
-		openai.WithMetrics(m))
+		openai.WithMetrics(m), openai.WithCatalogModels(cats.gate.ActiveModels))
 	if err != nil {
 		return nil, err
 	}
 	a := &App{
-		cfg: cfg, log: log, registry: registry, hub: hub, tasks: svc, engines: engines, store: store,
+		cfg: cfg, log: log, registry: registry, hub: hub, tasks: svc, engines: engines, store: store, catalog: cats,
 		spool:   spool,
 		metrics: m, sessions: sess,
 		prober: probe.New(registry, engines, config.Duration(cfg.Nodes.HeartbeatIntervalMs), log.With().Str("component", "probe").Logger()),
 	}
 	a.server = httpapi.New(httpapi.Deps{
-		Tasks: svc, Sessions: svc, Artifacts: artifactsvc.New(store, time.Now), Meta: meta.New(registry), OpenAI: oai,
+		Tasks: svc, Sessions: svc, Artifacts: artifactsvc.New(store, time.Now), Catalog: cats.svc, Meta: meta.New(registry), OpenAI: oai,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}), Ready: a.ready, Log: log, NewID: ids.Next,
 		APIToken: cfg.APIToken, NodeToken: cfg.NodeToken, MetricsAuth: cfg.MetricsAuth,
 		BodyLimit: cfg.Limits.BodyBytes, ArtifactLimit: cfg.Limits.ArtifactBytes,
@@ -226,6 +234,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 		a.log.Error().Err(err).Msg("transcripts still unwritten at exit")
 	}
 	cancelSpool()
+	if err := a.catalog.close(); err != nil && runErr == nil {
+		runErr = err
+	}
 	if err := a.store.Close(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("close the artifact store: %w", err)
 	}

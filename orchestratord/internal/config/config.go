@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -34,6 +35,14 @@ type Config struct {
 	Limits    Limits    `yaml:"limits"`
 	Shutdown  Shutdown  `yaml:"shutdown"`
 	Pools     []Pool    `yaml:"pools"`
+	Catalog   Catalog   `yaml:"catalog"`
+}
+
+// Catalog configures model verification (beyond api.md §10's keys).
+type Catalog struct {
+	// FileRoot, when set, confines verification of file:// sources to this
+	// directory (absolute); empty verifies any file the daemon can read.
+	FileRoot string `yaml:"file_root"`
 }
 
 // Queue configures admission.
@@ -207,6 +216,9 @@ func (c Config) Validate() error {
 	}
 	if c.Shutdown.GraceMs < 0 {
 		bad("shutdown.grace_ms", "must not be negative, got %d", c.Shutdown.GraceMs)
+	}
+	if c.Catalog.FileRoot != "" && !filepath.IsAbs(c.Catalog.FileRoot) {
+		bad("catalog.file_root", "want an absolute directory, got %q", c.Catalog.FileRoot)
 	}
 	seen := map[string]bool{}
 	for i, p := range c.Pools {

@@ -74,6 +74,7 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		{name: "bad env bool", env: map[string]string{"ORCHD_METRICS_AUTH": "maybe"}, key: "ORCHD_METRICS_AUTH"},
 		{name: "public bind without token", args: []string{"--addr", "0.0.0.0:8080"}, key: "ORCHD_API_TOKEN"},
 		{name: "bad log level", args: []string{"--log-level", "loud"}, key: "log_level"},
+		{name: "relative catalog file root", file: "catalog: {file_root: models}\n", key: "catalog.file_root"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 type Deps struct {
 	Tasks     TaskService
 	Artifacts ArtifactService
+	Catalog   CatalogService
 	Meta      MetaService
 	OpenAI    OpenAIService
 	Sessions  SessionService
@@ -74,6 +75,7 @@ func New(d Deps) *Server {
 	v2.GET("/artifacts/:id", s.getArtifact)
 	v2.GET("/meta/version", s.version)
 	v2.GET("/meta/capabilities", s.capabilities)
+	s.registerCatalog(v2)
 
 	v1 := e.Group("/v1", api)
 	v1.POST("/chat/completions", s.chatCompletions)

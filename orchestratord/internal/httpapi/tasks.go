@@ -25,6 +25,7 @@ func (s *Server) createTask(c echo.Context) error {
 	if err := decodeJSON(c, &req, s.deps.BodyLimit); err != nil {
 		return err
 	}
+	req.TrustPolicy = wire.TrustMode(c.Request().Header.Get(wire.HeaderTrustPolicy))
 	adm, err := s.deps.Tasks.Admit(c.Request().Context(), req)
 	if err != nil {
 		return err

@@ -33,6 +33,12 @@ func (s *Service) Submit(spec Spec) (Admission, error) {
 	} else {
 		spec.ID = s.deps.NewID()
 	}
+	// The catalog gate, under the lock: a retirement either sees this task
+	// queued or this check sees the model Retired (see EndQueued).
+	if err := s.admitModel(spec); err != nil {
+		s.mu.Unlock()
+		return Admission{}, s.reject(err)
+	}
 	if err := s.checkSession(spec.SessionID); err != nil {
 		s.mu.Unlock()
 		return Admission{}, s.reject(err)

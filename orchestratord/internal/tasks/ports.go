@@ -33,6 +33,15 @@ type Engines interface {
 	Client(pool nodeapi.PoolView) (engine.Client, error)
 }
 
+// ModelGate is the catalog's say at admission (api.md §6), asked for every
+// new task under the service lock, so it must answer from memory: nil
+// admits; otherwise the *problem.Error to answer (POOL_UNAVAILABLE for a
+// Retired model, UNTRUSTED_ARTIFACT for a model without a verified digest
+// under strict trust). Models the catalog does not list are its call too.
+type ModelGate interface {
+	AdmitModel(model string, strictTrust bool) error
+}
+
 // Transcripts stores finished tasks' transcripts behind the task path and
 // reads them back (artifacts.Spool in front of a store). Submit returns at
 // once and reports the outcome to done; WaitRoom holds a producer while too

@@ -44,6 +44,7 @@ type Spec struct {
 	Placement      placement.Request // Model, Engine and affinity are filled by the service
 	KVReuse        bool
 	Strict         bool
+	TrustStrict    bool // X-Trust-Policy: strict (api.md §2): only models with a verified digest
 	// Digest identifies the request body for idempotent re-submission;
 	// zero when the client did not name the task.
 	Digest [32]byte

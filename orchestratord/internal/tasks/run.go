@@ -28,9 +28,14 @@ func (s *Service) run(r *record) {
 			res engine.Result
 			err error
 		)
-		if !ok {
+		switch {
+		case log == nil:
+			// Ended (canceled) and archived before this run began: there is
+			// no log to stream into and the terminal frame is written.
+			err = streaming.ErrClosed
+		case !ok:
 			err = &engine.Error{Kind: engine.KindUnavailable, Message: "pool left the registry"}
-		} else {
+		default:
 			var client engine.Client
 			client, err = s.deps.Engines.Client(view)
 			if err == nil {

@@ -45,6 +45,7 @@ type Deps struct {
 	// Sessions is optional: without it, sessions have the default TTL and
 	// no budgets.
 	Sessions Sessions
+	Models   ModelGate // optional: without it every model passes the catalog gate
 }
 
 // Service admits, dispatches, streams and cancels tasks.

@@ -107,6 +107,13 @@ func (s *Service) specFromRequest(req wire.TaskRequest) (Spec, error) {
 		return Spec{}, problem.Invalid("stop", "at most 16 stop strings")
 	}
 	sp.Seed, sp.Temperature, sp.TopP, sp.Stop = req.Seed, req.Temperature, req.TopP, req.Stop
+	switch req.TrustPolicy {
+	case "", wire.TrustPermissive:
+	case wire.TrustStrict:
+		sp.TrustStrict = true
+	default:
+		return Spec{}, problem.Invalid(wire.HeaderTrustPolicy, "want strict or permissive, got %q", req.TrustPolicy)
+	}
 	pl, err := placementFromRequest(req.Placement)
 	if err != nil {
 		return Spec{}, err
