@@ -30,6 +30,7 @@ import (
 	"github.com/orchestratord/orchestratord/orchestratord/internal/idgen"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/meta"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/openai"
+	"github.com/orchestratord/orchestratord/orchestratord/internal/pools"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/probe"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/tasks"
 )
@@ -49,6 +50,7 @@ type App struct {
 	server   *httpapi.Server
 	store    *artifacts.BoltStore
 	metrics  *metrics.Metrics
+	pools    *pools.Service
 }
 
 // New validates cfg and wires every component.
@@ -111,13 +113,17 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	poolSvc, err := newPoolService(cfg, registry, svc, m, log)
+	if err != nil {
+		return nil, err
+	}
 	a := &App{
 		cfg: cfg, log: log, registry: registry, hub: hub, tasks: svc, engines: engines, store: store,
-		metrics: m,
+		metrics: m, pools: poolSvc,
 		prober:  probe.New(registry, engines, config.Duration(cfg.Nodes.HeartbeatIntervalMs), log.With().Str("component", "probe").Logger()),
 	}
 	a.server = httpapi.New(httpapi.Deps{
-		Tasks: svc, Artifacts: artifactsvc.New(store, time.Now), Meta: meta.New(registry), OpenAI: oai,
+		Tasks: svc, Pools: poolSvc, Artifacts: artifactsvc.New(store, time.Now), Meta: meta.New(registry), OpenAI: oai,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}), Ready: a.ready, Log: log, NewID: ids.Next,
 		APIToken: cfg.APIToken, NodeToken: cfg.NodeToken, MetricsAuth: cfg.MetricsAuth,
 		BodyLimit: cfg.Limits.BodyBytes, ArtifactLimit: cfg.Limits.ArtifactBytes,
@@ -158,7 +164,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
 	a.tasks.Start()
-	done := make(chan struct{}, 3)
+	done := make(chan struct{}, 4)
 	go func() {
 		expireNodes(bg, a.registry, a.metrics, max(config.Duration(a.cfg.Nodes.TimeoutMs)/10, 10*time.Millisecond))
 		done <- struct{}{}
@@ -169,6 +175,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 		a.prober.Run(bg, func(v nodeapi.PoolView) bool { return v.NodeID == staticNodeID })
 		done <- struct{}{}
 	}()
+	go func() { a.pools.Run(bg); done <- struct{}{} }()
 	srv := &http.Server{
 		Handler:           a.server.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -196,6 +203,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 	}
 	cancelClose()
 	stopBG()
+	<-done
 	<-done
 	<-done
 	<-done

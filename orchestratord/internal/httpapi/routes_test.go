@@ -24,18 +24,12 @@ import (
 var notBuiltYet = map[string]bool{
 	"GET /v2/sessions/{id}":               true,
 	"DELETE /v2/sessions/{id}":            true,
-	"GET /v2/pools":                       true,
-	"GET /v2/pools/{id}/health":           true,
-	"POST /v2/pools/{id}/drain":           true,
-	"POST /v2/pools/{id}/reload":          true,
-	"POST /v2/pools/{id}/purge":           true,
 	"POST /v2/catalog/models":             true,
 	"GET /v2/catalog/models":              true,
 	"GET /v2/catalog/models/{id}":         true,
 	"DELETE /v2/catalog/models/{id}":      true,
 	"POST /v2/catalog/models/{id}/verify": true,
 	"POST /v2/catalog/models/{id}/state":  true,
-	"GET /v2/catalog/availability":        true,
 }
 
 var echoParam = regexp.MustCompile(`:([A-Za-z_]+)`)

@@ -21,6 +21,7 @@ type Deps struct {
 	Artifacts ArtifactService
 	Meta      MetaService
 	OpenAI    OpenAIService
+	Pools     PoolService
 	Metrics   http.Handler
 	Ready     func() error
 	Log       zerolog.Logger
@@ -71,6 +72,7 @@ func New(d Deps) *Server {
 	v2.GET("/artifacts/:id", s.getArtifact)
 	v2.GET("/meta/version", s.version)
 	v2.GET("/meta/capabilities", s.capabilities)
+	s.routePools(v2)
 
 	v1 := e.Group("/v1", api)
 	v1.POST("/chat/completions", s.chatCompletions)
