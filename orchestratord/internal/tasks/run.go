@@ -8,6 +8,7 @@ import (
 
 	"github.com/orchestratord/orchestratord/contracts/wire"
 	"github.com/orchestratord/orchestratord/libs/engine"
+	"github.com/orchestratord/orchestratord/libs/placement"
 	"github.com/orchestratord/orchestratord/libs/streaming"
 )
 
@@ -33,6 +34,9 @@ func (s *Service) run(r *record) {
 			}
 		}
 		if s.retry(r, err) {
+			if s.requeued(r) {
+				return // back in the queue: a dispatch pass starts it again
+			}
 			continue
 		}
 		s.complete(r, res, err)
@@ -91,7 +95,7 @@ func (s *Service) emitter(r *record, log *streaming.Log) func([]string) error {
 
 // retry decides whether a failure before the first token is retried on
 // another pool (api.md §4). When it is, the task holds a new lease on
-// return, or waits in the queue again.
+// return, or waits in the queue again (requeued).
 func (s *Service) retry(r *record, err error) bool {
 	var ee *engine.Error
 	if err == nil || !errors.As(err, &ee) || ee.Kind != engine.KindUnavailable || ee.Chunks > 0 {
@@ -109,6 +113,9 @@ func (s *Service) retry(r *record, err error) bool {
 	s.releaseLocked(r)
 	pools := s.refreshPoolsLocked()
 	d, perr := s.deps.Placer.Place(s.placementRequest(r), pools)
+	if errors.Is(perr, placement.ErrBusy) {
+		return s.requeueLocked(r)
+	}
 	if perr != nil {
 		return false
 	}
