@@ -119,7 +119,8 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	}
 	a := &App{
 		cfg: cfg, log: log, registry: registry, hub: hub, tasks: svc, engines: engines, store: store,
-		metrics: m, pools: poolSvc,
+		metrics: m,
+		pools:   poolSvc,
 		prober:  probe.New(registry, engines, config.Duration(cfg.Nodes.HeartbeatIntervalMs), log.With().Str("component", "probe").Logger()),
 	}
 	a.server = httpapi.New(httpapi.Deps{
