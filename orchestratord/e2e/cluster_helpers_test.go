@@ -151,3 +151,9 @@ func terminal(t *testing.T, frames []frame) frame {
 	}
 	return ends[0]
 }
+
+// statusWith is GET /v2/tasks/{id} with headers (a token).
+func statusWith(t *testing.T, o *proc, id string, headers ...string) wire.TaskStatus {
+	t.Helper()
+	return decode[wire.TaskStatus](t, mustCall(t, "GET", o.URL+"/v2/tasks/"+id, nil, 200, headers...))
+}
