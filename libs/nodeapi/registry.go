@@ -59,6 +59,7 @@ type pool struct {
 	report    PoolReport
 	reported  bool
 	updatedAt time.Time
+	control   Control // the orchestrator's hold; carried over a re-registration
 }
 
 // NewRegistry returns an empty registry in which a node that has not
@@ -82,7 +83,8 @@ func NewRegistry(timeout time.Duration, opts ...Option) *Registry {
 }
 
 // Register adds a node, or replaces a registered node with the same id
-// together with all of its pools (reports of the old pools are dropped).
+// together with all of its pools (reports of the old pools are dropped; the
+// Control of a pool id the new registration keeps stays).
 // The node is online from now on, as if it had heartbeated. It returns
 // replaced=true when the node was registered before. Errors: a
 // *ValidationError (ErrInvalid) naming the field, or a *PoolConflictError
@@ -103,13 +105,22 @@ func (r *Registry) Register(n NodeSpec) (replaced bool, err error) {
 	}
 	now := r.now()
 	old, replaced := r.nodes[spec.NodeID]
+	var held map[string]Control
 	if replaced {
+		for _, p := range old.pools {
+			if p.control != (Control{}) {
+				if held == nil {
+					held = make(map[string]Control)
+				}
+				held[p.spec.PoolID] = p.control
+			}
+		}
 		r.removeLocked(old)
 	}
 	nd := &node{spec: spec, online: true, lastHeartbeat: now, registeredAt: now}
 	nd.pools = make([]*pool, 0, len(spec.Pools))
 	for _, ps := range spec.Pools {
-		p := &pool{spec: ps, node: nd, updatedAt: now}
+		p := &pool{spec: ps, node: nd, updatedAt: now, control: held[ps.PoolID]}
 		nd.pools = append(nd.pools, p)
 		r.pools[ps.PoolID] = p
 		i, _ := slices.BinarySearchFunc(r.poolOrder, ps.PoolID, comparePoolID)

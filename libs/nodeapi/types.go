@@ -77,6 +77,7 @@ type PoolView struct {
 	Report    PoolReport // the last report; zero until Reported
 	Reported  bool       // a report arrived since the pool was registered
 	UpdatedAt time.Time  // when the pool was registered or last reported
+	Control   Control    // the orchestrator's own hold on the pool
 }
 
 // NodeView is a snapshot of one node and its pools, sorted by PoolID. The

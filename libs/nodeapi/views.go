@@ -52,6 +52,7 @@ func (p *pool) view() PoolView {
 		Report:    p.report,
 		Reported:  p.reported,
 		UpdatedAt: p.updatedAt,
+		Control:   p.control,
 	}
 }
 

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -224,19 +222,4 @@ func modelListed(t *testing.T, o *proc, id string) bool {
 		}
 	}
 	return false
-}
-
-// metricsText scrapes /metrics.
-func metricsText(t *testing.T, o *proc) string {
-	t.Helper()
-	resp, err := http.Get(o.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }

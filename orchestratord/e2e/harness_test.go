@@ -20,7 +20,7 @@ import (
 
 // The end-to-end suite starts the real binaries: orchestratord and the
 // simulated engine, built once for the package.
-var bins struct{ orchd, sim string }
+var bins struct{ orchd, sim, agent string }
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "orchd-e2e-")
@@ -30,6 +30,7 @@ func TestMain(m *testing.M) {
 	}
 	bins.orchd = filepath.Join(dir, "orchestratord")
 	bins.sim = filepath.Join(dir, "simengine")
+	bins.agent = filepath.Join(dir, "node-agent")
 	args := []string{"build", "-ldflags", e2eLDFlags, "-o", bins.orchd}
 	if raceBuild {
 		args = append(args, "-race")
@@ -39,6 +40,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	if err := goBuild("../../tools", "build", "-o", bins.sim, "./cmd/simengine"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if err := goBuild("../../tools", "build", "-o", bins.agent, "./cmd/node-agent"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

@@ -12,7 +12,9 @@
 //
 // llama.cpp (llama-server): POST /completion (and /completions), GET /health
 // (and /v1/health), GET /slots, GET /props. OpenAI / vLLM: POST
-// /v1/completions, POST /v1/chat/completions, GET /v1/models. Control: POST and
+// /v1/completions, POST /v1/chat/completions, GET /v1/models. Ollama's model
+// management (ollama.go): GET /api/tags, /api/ps, /api/version, POST
+// /api/generate with an empty prompt to load or unload. Control: POST and
 // GET /_sim/faults, GET /_sim/stats (?wait_idle=1&timeout_ms=N).
 //
 // # Where the wire formats come from

@@ -38,6 +38,7 @@ type config struct {
 	ctx             int
 	seed            uint64
 	loadTime        time.Duration
+	switchTime      time.Duration
 	flavor          Flavor
 	eosAfter        int
 	faults          Faults
@@ -74,6 +75,10 @@ func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
 // WithLoadTime makes the server report "loading" (503) for d after New.
 func WithLoadTime(d time.Duration) Option { return func(c *config) { c.loadTime = d } }
 
+// WithSwitchTime makes loading a model through Ollama's POST /api/generate
+// take d (a model switch of a pool reload).
+func WithSwitchTime(d time.Duration) Option { return func(c *config) { c.switchTime = d } }
+
 // WithFlavor selects the /health answer.
 func WithFlavor(f Flavor) Option { return func(c *config) { c.flavor = f } }
 
@@ -109,7 +114,7 @@ func newConfig(opts []Option) (config, error) {
 		return c, fmt.Errorf("%w: slots must be >= 1, got %d", ErrInvalidOption, c.slots)
 	case c.ctx < 2:
 		return c, fmt.Errorf("%w: ctx must be >= 2, got %d", ErrInvalidOption, c.ctx)
-	case c.tokenDelay < 0 || c.firstTokenDelay < 0 || c.loadTime < 0:
+	case c.tokenDelay < 0 || c.firstTokenDelay < 0 || c.loadTime < 0 || c.switchTime < 0:
 		return c, fmt.Errorf("%w: delays must be >= 0", ErrInvalidOption)
 	case c.flavor != FlavorLlamaCpp && c.flavor != FlavorVLLM:
 		return c, fmt.Errorf("%w: flavor must be %q or %q, got %q", ErrInvalidOption, FlavorLlamaCpp, FlavorVLLM, c.flavor)

@@ -20,6 +20,7 @@ type Server struct {
 	slots   *slotPool
 	stats   *tracker
 	faults  faultState
+	loaded  loadedModels // Ollama API: the models held in memory
 	mux     *http.ServeMux
 	readyAt time.Time
 
@@ -50,6 +51,7 @@ func New(opts ...Option) (*Server, error) {
 		faults:  faultState{f: cfg.faults},
 		mux:     http.NewServeMux(),
 		readyAt: cfg.now().Add(cfg.loadTime),
+		loaded:  loadedModels{models: []string{cfg.models[0]}},
 	}
 	s.routes()
 	return s, nil
@@ -66,6 +68,10 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /v1/chat/completions", s.handleOAIChat)
 	s.mux.HandleFunc("GET /v1/models", s.handleModels)
 	s.mux.HandleFunc("GET /models", s.handleModels)
+	s.mux.HandleFunc("GET /api/tags", s.handleOllamaTags)
+	s.mux.HandleFunc("GET /api/ps", s.handleOllamaPS)
+	s.mux.HandleFunc("GET /api/version", s.handleOllamaVersion)
+	s.mux.HandleFunc("POST /api/generate", s.handleOllamaGenerate)
 	s.mux.HandleFunc("GET /_sim/faults", s.handleGetFaults)
 	s.mux.HandleFunc("POST /_sim/faults", s.handlePostFaults)
 	s.mux.HandleFunc("GET /_sim/stats", s.handleStats)

@@ -106,8 +106,12 @@ func NodeToWire(v *nodeapi.NodeView, mapPool PoolMapper) wire.Node {
 // of a node's pools, given the slots the orchestrator has leased on it:
 //
 //   - live: the owning node is online (its heartbeats are current);
-//   - ready: live, and the last report said ready (false until one arrives);
-//   - draining, engine_version, last_error: from the last report;
+//   - ready: live, the last report said ready (false until one arrives) and
+//     no reload of the orchestrator's runs;
+//   - draining: the last report said so, or the orchestrator holds the pool
+//     (an operator's drain, a reload); last_error: the orchestrator's
+//     control failure and/or the reported one (PoolView.LastError);
+//   - engine_version: from the last report;
 //   - models: the models the last report advertised, else the registered ones;
 //   - slots_total: the registered count; slots_free: slots_total minus the
 //     leases, bounded by the reported slots_free when the engine reports one.
@@ -136,8 +140,8 @@ func PoolToWire(v nodeapi.PoolView, activeLeases int) wire.Pool {
 		DeviceMask:    v.DeviceMask,
 		EngineVersion: v.Report.EngineVersion,
 		Live:          v.Online,
-		Ready:         v.Online && v.Reported && v.Report.Ready,
-		Draining:      v.Report.Draining,
-		LastError:     v.Report.LastError,
+		Ready:         v.Online && v.Reported && v.Report.Ready && !v.Control.Reloading,
+		Draining:      v.Draining(),
+		LastError:     v.LastError(),
 	}
 }

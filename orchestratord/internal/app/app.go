@@ -31,6 +31,7 @@ import (
 	"github.com/orchestratord/orchestratord/orchestratord/internal/idgen"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/meta"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/openai"
+	"github.com/orchestratord/orchestratord/orchestratord/internal/pools"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/probe"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/tasks"
 )
@@ -58,6 +59,7 @@ type App struct {
 	metrics  *metrics.Metrics
 	sessions *sessions.Store
 	catalog  *catalogParts
+	pools    *pools.Service
 }
 
 // New validates cfg and wires every component.
@@ -135,14 +137,19 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	poolSvc, err := newPoolService(cfg, registry, svc, m, log)
+	if err != nil {
+		return nil, err
+	}
 	a := &App{
 		cfg: cfg, log: log, registry: registry, hub: hub, tasks: svc, engines: engines, store: store, catalog: cats,
 		spool:   spool,
 		metrics: m, sessions: sess,
+		pools:  poolSvc,
 		prober: probe.New(registry, engines, config.Duration(cfg.Nodes.HeartbeatIntervalMs), log.With().Str("component", "probe").Logger()),
 	}
 	a.server = httpapi.New(httpapi.Deps{
-		Tasks: svc, Sessions: svc, Artifacts: artifactsvc.New(store, time.Now), Catalog: cats.svc, Meta: meta.New(registry), OpenAI: oai,
+		Tasks: svc, Sessions: svc, Pools: poolSvc, Artifacts: artifactsvc.New(store, time.Now), Catalog: cats.svc, Meta: meta.New(registry), OpenAI: oai,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}), Ready: a.ready, Log: log, NewID: ids.Next,
 		APIToken: cfg.APIToken, NodeToken: cfg.NodeToken, MetricsAuth: cfg.MetricsAuth,
 		BodyLimit: cfg.Limits.BodyBytes, ArtifactLimit: cfg.Limits.ArtifactBytes,
@@ -183,7 +190,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
 	a.tasks.Start()
-	done := make(chan struct{}, 4)
+	done := make(chan struct{}, 5) // one per background goroutine below
 	go func() {
 		a.sessions.Run(bg, min(max(a.sessions.TTL()/10, 10*time.Millisecond), time.Minute))
 		done <- struct{}{}
@@ -198,6 +205,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 		a.prober.Run(bg, func(v nodeapi.PoolView) bool { return v.NodeID == staticNodeID })
 		done <- struct{}{}
 	}()
+	go func() { a.pools.Run(bg); done <- struct{}{} }()
 	srv := &http.Server{
 		Handler:           a.server.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -10,7 +10,7 @@ func readyPoolModels(reg *nodeapi.Registry) func() []string {
 	return func() []string {
 		var out []string
 		for _, v := range reg.Pools() {
-			if !v.Online || !v.Reported || !v.Report.Ready || v.Report.Draining {
+			if !v.Online || !v.Reported || !v.Report.Ready || v.Draining() {
 				continue
 			}
 			if len(v.Report.ModelsAvailable) > 0 {

@@ -23,6 +23,7 @@ type Deps struct {
 	Meta      MetaService
 	OpenAI    OpenAIService
 	Sessions  SessionService
+	Pools     PoolService
 	Metrics   http.Handler
 	Ready     func() error
 	Log       zerolog.Logger
@@ -76,6 +77,7 @@ func New(d Deps) *Server {
 	v2.GET("/meta/version", s.version)
 	v2.GET("/meta/capabilities", s.capabilities)
 	s.registerCatalog(v2)
+	s.routePools(v2)
 
 	v1 := e.Group("/v1", api)
 	v1.POST("/chat/completions", s.chatCompletions)

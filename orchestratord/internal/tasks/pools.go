@@ -53,7 +53,7 @@ func (s *Service) refreshPoolsLocked() []placement.Pool {
 			c.pools = append(c.pools, placement.Pool{
 				ID: v.PoolID, NodeID: v.NodeID, Engine: v.Engine, Models: models(v),
 				DeviceMask: v.DeviceMask, CtxMax: v.CtxMax, SlotsTotal: v.SlotsTotal,
-				Online: v.Online, Ready: ready, Draining: v.Reported && v.Report.Draining,
+				Online: v.Online, Ready: ready, Draining: v.Draining(),
 			})
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/orchestratord/orchestratord/contracts/wire"
 	"github.com/orchestratord/orchestratord/libs/engine"
+	"github.com/orchestratord/orchestratord/libs/placement"
 	"github.com/orchestratord/orchestratord/libs/streaming"
 )
 
@@ -43,6 +44,9 @@ func (s *Service) run(r *record) {
 			}
 		}
 		if s.retry(r, err) {
+			if s.requeued(r) {
+				return // back in the queue: a dispatch pass starts it again
+			}
 			continue
 		}
 		s.complete(r, res, err)
@@ -108,7 +112,7 @@ func (s *Service) emitter(r *record, log *streaming.Log) func([]string) error {
 
 // retry decides whether a failure before the first token is retried on
 // another pool (api.md §4). When it is, the task holds a new lease on
-// return, or waits in the queue again.
+// return, or waits in the queue again (requeued).
 func (s *Service) retry(r *record, err error) bool {
 	var ee *engine.Error
 	if err == nil || !errors.As(err, &ee) || ee.Kind != engine.KindUnavailable || ee.Chunks > 0 {
@@ -130,6 +134,9 @@ func (s *Service) retry(r *record, err error) bool {
 	s.leases[old]--
 	pools := s.refreshPoolsLocked()
 	d, perr := s.deps.Placer.Place(s.placementRequest(r), pools)
+	if errors.Is(perr, placement.ErrBusy) {
+		return s.requeueLocked(r)
+	}
 	if perr != nil {
 		// The task fails on the pool it holds: run returns the lease once
 		// the terminal frame is written.

@@ -60,6 +60,7 @@ func parseFlags(args []string, stderr io.Writer) (cliOptions, error) {
 	nCtx := fs.Int("ctx", simengine.DefaultCtx, "context size per slot (n_ctx / max_model_len)")
 	seed := fs.Uint64("seed", simengine.DefaultSeed, "seed for requests that carry none")
 	loadTime := fs.Duration("load-time", 0, "answer 503 loading for this long after start")
+	switchTime := fs.Duration("switch-time", 0, "how long loading a model through Ollama's /api/generate takes")
 	flavor := fs.String("flavor", string(simengine.FlavorLlamaCpp), "what GET /health answers: llamacpp or vllm")
 	eosAfter := fs.Int("eos-after", 0, "emit the end-of-generation token after N tokens (0: never)")
 	fs.IntVar(&f.FailBeforeFirst, "fail-before-first", 0, "the next N requests answer 500 before any token (-1: all)")
@@ -80,7 +81,7 @@ func parseFlags(args []string, stderr io.Writer) (cliOptions, error) {
 	out.opts = []simengine.Option{
 		simengine.WithModels(models...), simengine.WithSlots(*slots),
 		simengine.WithTokenDelay(*tokenDelay), simengine.WithFirstTokenDelay(*firstDelay),
-		simengine.WithCtx(*nCtx), simengine.WithSeed(*seed), simengine.WithLoadTime(*loadTime),
+		simengine.WithCtx(*nCtx), simengine.WithSeed(*seed), simengine.WithLoadTime(*loadTime), simengine.WithSwitchTime(*switchTime),
 		simengine.WithFlavor(simengine.Flavor(*flavor)), simengine.WithEOSAfter(*eosAfter),
 		simengine.WithFaults(f),
 	}
