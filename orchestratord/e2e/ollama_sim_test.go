@@ -29,9 +29,9 @@ func TestOllamaPoolStreamsTask(t *testing.T) {
 	frames := stream(t, o, adm)
 	end := decode[wire.EndFrame](t, lastFrame(t, frames).Data)
 	_, n := tokensOf(frames)
-	is.Equal(n, 12)                      // streamed through /api/generate
-	is.Equal(end.TokensOut, 12)          // the done line's eval_count
-	is.Equal(end.FinishReason, "length") // done_reason length
+	is.Equal(n, 12)                               // streamed through /api/generate
+	is.Equal(end.TokensOut, 12)                   // the done line's eval_count
+	is.Equal(end.FinishReason, wire.FinishLength) // done_reason length
 	st := status(t, o, adm.TaskID)
 	is.Equal(st.Engine, wire.Engine("ollama")) // placed on the ollama pool
 	is.Equal(st.State, wire.TaskCompleted)     // completed
