@@ -153,6 +153,25 @@ func events(t *testing.T, adm wire.AdmissionResponse) []frame {
 	return frames
 }
 
+// eventsOf reads the whole stream of a task by id (an OpenAI-compatible
+// request is a task too; its id is the completion id without its prefix).
+func eventsOf(t *testing.T, id string) []frame {
+	t.Helper()
+	return events(t, wire.AdmissionResponse{TaskID: id, Streams: wire.StreamURLs{SSE: "/v2/tasks/" + id + "/events"}})
+}
+
+// waitState polls a task's status until it is in state.
+func waitState(t *testing.T, id string, state wire.TaskState) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for st := taskStatus(t, id); st.State != state; st = taskStatus(t, id) {
+		if time.Now().After(deadline) {
+			t.Fatalf("task %s is %s, not %s", id, st.State, state)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // tokens returns the concatenated token texts of a stream and their count.
 func tokens(t *testing.T, frames []frame) (string, int) {
 	t.Helper()

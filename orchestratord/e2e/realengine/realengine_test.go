@@ -49,8 +49,9 @@ func TestTasksMatchEngineOutput(t *testing.T) {
 	}
 }
 
-// chatMessage is the part of an OpenAI chat message the test reads.
+// chatAnswer is the part of an OpenAI chat completion or chunk the test reads.
 type chatAnswer struct {
+	ID      string `json:"id"`
 	Choices []struct {
 		Message struct {
 			Content string `json:"content"`
@@ -81,6 +82,13 @@ func TestOpenAIChat(t *testing.T) {
 		return b
 	}
 	want := ollamaDirect(t, "/api/chat", map[string]any{"messages": messages}, maxTokens, seed)
+	checkTask := func(id string) {
+		t.Helper()
+		frames := eventsOf(t, id)
+		checkTranscript(t, id, frames)
+		text, _ := tokens(t, frames)
+		is.Equal(text, want.Message.Content) // the task's /v2 stream and transcript hold the same tokens
+	}
 
 	status, raw := do(t, http.MethodPost, env.orchd.URL+"/v1/chat/completions", body(false))
 	is.Equal(status, http.StatusOK) // answered
@@ -89,6 +97,7 @@ func TestOpenAIChat(t *testing.T) {
 	is.Equal(whole.Choices[0].Message.Content, want.Message.Content) // Ollama's own answer
 	is.Equal(whole.Usage.CompletionTokens, want.EvalCount)           // its eval_count
 	is.Equal(*whole.Choices[0].FinishReason, "length")               // max_tokens reached
+	checkTask(strings.TrimPrefix(whole.ID, "chatcmpl-"))
 
 	waitIdle(t)
 	raw, err := json.Marshal(body(true))
@@ -99,7 +108,7 @@ func TestOpenAIChat(t *testing.T) {
 	is.Equal(resp.StatusCode, http.StatusOK)                                         // streaming
 	is.True(strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream")) // as SSE
 	var text strings.Builder
-	usage, done := 0, false
+	usage, done, id := 0, false, ""
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		data, ok := strings.CutPrefix(sc.Text(), "data: ")
@@ -111,6 +120,7 @@ func TestOpenAIChat(t *testing.T) {
 			break
 		}
 		chunk := decode[chatAnswer](t, []byte(data))
+		id = chunk.ID
 		for _, c := range chunk.Choices {
 			text.WriteString(c.Delta.Content)
 		}
@@ -121,6 +131,7 @@ func TestOpenAIChat(t *testing.T) {
 	is.True(done)                                 // ended with [DONE]
 	is.Equal(text.String(), want.Message.Content) // the same answer, streamed
 	is.Equal(usage, want.EvalCount)               // usage chunk with the eval_count
+	checkTask(strings.TrimPrefix(id, "chatcmpl-"))
 }
 
 // TestCancelMidStream: after the 204 no token follows, and the engine stops
@@ -189,6 +200,8 @@ func TestTwoSlotsThenQueue(t *testing.T) {
 	waitIdle(t)
 	a := admit(t, taskBody(wire.EngineOllama, 3000, 11))
 	b := admit(t, taskBody(wire.EngineOllama, 3000, 12))
+	waitState(t, a.TaskID, wire.TaskRunning)
+	waitState(t, b.TaskID, wire.TaskRunning)
 	c := admit(t, taskBody(wire.EngineOllama, 16, 13))
 	is.Equal(c.QueuePosition, 0) // at the head of the queue, behind the two running
 	st := taskStatus(t, c.TaskID)
