@@ -164,7 +164,7 @@ func TestCancelMidStream(t *testing.T) {
 	is.True(busy) // the runner is generating before the cancel
 	t.Logf("runner used %d ticks in 200 ms while generating", ticks)
 
-	status, raw := do(t, http.MethodPost, env.orchd.URL+"/v2/tasks/"+adm.TaskID+"/cancel", nil)
+	status, _ := do(t, http.MethodPost, env.orchd.URL+"/v2/tasks/"+adm.TaskID+"/cancel", nil)
 	is.Equal(status, http.StatusNoContent) // canceled
 	canceledAt := time.Now()
 	idle := false
@@ -187,7 +187,6 @@ func TestCancelMidStream(t *testing.T) {
 	is.True(n >= 50 && n < 30000)                                // stopped mid-stream
 	is.Equal(taskStatus(t, adm.TaskID).State, wire.TaskCanceled) // state
 	checkTranscript(t, adm.TaskID, frames)
-	_ = raw
 }
 
 // tokenTimes is when a task's first and last token arrived.
@@ -240,6 +239,37 @@ func TestTwoSlotsThenQueue(t *testing.T) {
 	cs := decode[wire.StartedFrame](t, streams[2][0].Data)
 	is.Equal(cs.QueuePosition, 0)                                              // its stream reported the position
 	is.Equal(decode[wire.EndFrame](t, last(t, streams[2]).Data).TokensOut, 16) // and it ran to the end
+}
+
+// TestNodeAgentReloadAgainstOllama drives the node agent's Ollama control
+// (api.md §5 pool control) against the real server: a reload to a model
+// Ollama does not have fails and leaves the pool on its model, a reload to
+// the imported one loads it.
+func TestNodeAgentReloadAgainstOllama(t *testing.T) {
+	is := is.New(t)
+	waitIdle(t)
+	reload := func(model string) {
+		status, _ := do(t, http.MethodPost, env.agent.URL+"/v2/pools/"+nativePool+"/reload", map[string]any{"new_model_ref": model})
+		is.Equal(status, http.StatusAccepted) // the agent took the reload
+	}
+	reload("missing:1b")
+	var native wire.Pool
+	is.NoErr(env.waitPools(10*time.Second, func(p wire.Pool) bool {
+		if p.PoolID == nativePool {
+			native = p
+			return p.LastError != ""
+		}
+		return true
+	}))
+	is.True(strings.Contains(native.LastError, "model 'missing:1b' not found")) // Ollama's own refusal
+	is.True(native.Ready)                                                       // the pool stays on its model
+
+	reload(modelName)
+	is.NoErr(env.waitPools(10*time.Second, func(p wire.Pool) bool { return p.Ready && p.LastError == "" })) // loaded, error cleared
+	adm := admit(t, taskBody(wire.EngineOllama, 8, 5))
+	frames := events(t, adm)
+	is.Equal(last(t, frames).Event, wire.EventEnd) // the pool serves
+	checkTranscript(t, adm.TaskID, frames)
 }
 
 // TestKillOllamaMidStream: killing `ollama serve` mid-stream ends the task
