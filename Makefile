@@ -8,7 +8,7 @@ COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BUILD_TIME := $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -X $(VERSION_PKG).Commit=$(COMMIT) -X $(VERSION_PKG).Time=$(BUILD_TIME)
 
-.PHONY: all build test vet lint tidy-check run bench fuzz clean promtool $(addprefix test/,$(MODULES))
+.PHONY: all build test vet lint tidy-check run bench fuzz clean promtool e2e $(addprefix test/,$(MODULES))
 
 all: build
 
@@ -41,6 +41,11 @@ lint:
 
 tidy-check:
 	@for m in $(MODULES); do (cd $$m && GOWORK=off $(GO) mod tidy -diff) || exit 1; done
+
+# e2e: the end-to-end suite against real inference: Ollama built from the Go
+# module proxy (cached under ~/.cache/orchestratord), a generated tiny model.
+e2e: build
+	BIN=bin tools/scripts/e2e-ollama.sh
 
 # run: the simulated engine as a static pool and orchestratord in front of it.
 run: build

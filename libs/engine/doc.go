@@ -4,7 +4,7 @@
 //
 // The adapters live in subpackages: llamacpp (llama.cpp llama-server) and
 // openaicompat (vLLM, TGI, Ollama's /v1 and any other OpenAI-compatible
-// server). Each turns the engine's own event stream into batches of chunk
+// server) and ollama (Ollama's native /api). Each turns the engine's own event stream into batches of chunk
 // texts and maps its failures to an [ErrorKind], so the caller can tell a
 // failure that is safe to retry on another engine (nothing was streamed yet)
 // from one that ends a stream already under way.

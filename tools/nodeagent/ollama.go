@@ -19,9 +19,10 @@ const maxOllamaBody = 4 << 20
 // ErrOllama is wrapped by every failure Ollama reported (a non-2xx answer).
 var ErrOllama = errors.New("ollama")
 
-// ollamaClient probes and controls one Ollama server through its native
-// API: /api/tags (local models), /api/ps (loaded models), /api/version,
-// /api/generate (load or unload a model) and /api/delete.
+// ollamaClient controls the models of one Ollama server through its native
+// API: /api/ps (loaded models), /api/generate (load or unload a model) and
+// /api/delete. The pool's health comes from the engine adapter's Probe
+// (libs/engine/ollama: /api/version, /api/tags, /api/ps).
 type ollamaClient struct {
 	base   string
 	hc     *http.Client
@@ -47,38 +48,6 @@ func (m *ollamaModels) names() []string {
 		}
 	}
 	return out
-}
-
-// Probe reads /api/tags and /api/ps (and /api/version when served). Ready
-// means both answered; Models lists the loaded models first, then the other
-// local ones. Ollama does not report slots.
-func (o *ollamaClient) Probe(ctx context.Context) (engine.Health, error) {
-	h := engine.Health{SlotsFree: -1}
-	var tags, ps ollamaModels
-	tagsStatus, err := o.getJSON(ctx, "/api/tags", &tags)
-	if err != nil {
-		return h, err
-	}
-	h.Live = true
-	psStatus, err := o.getJSON(ctx, "/api/ps", &ps)
-	if err != nil {
-		return h, err
-	}
-	h.Ready = tagsStatus == http.StatusOK && psStatus == http.StatusOK
-	seen := make(map[string]bool)
-	for _, n := range append(ps.names(), tags.names()...) {
-		if !seen[n] {
-			seen[n] = true
-			h.Models = append(h.Models, n)
-		}
-	}
-	var v struct {
-		Version string `json:"version"`
-	}
-	if status, err := o.getJSON(ctx, "/api/version", &v); err == nil && status == http.StatusOK {
-		h.Version = v.Version
-	}
-	return h, nil
 }
 
 // Loaded returns the models Ollama holds in memory (/api/ps).

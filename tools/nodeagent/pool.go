@@ -10,6 +10,7 @@ import (
 	"github.com/orchestratord/orchestratord/contracts/wire"
 	"github.com/orchestratord/orchestratord/libs/engine"
 	"github.com/orchestratord/orchestratord/libs/engine/llamacpp"
+	"github.com/orchestratord/orchestratord/libs/engine/ollama"
 	"github.com/orchestratord/orchestratord/libs/engine/openaicompat"
 )
 
@@ -30,7 +31,7 @@ type prober interface {
 type pool struct {
 	spec   EngineSpec
 	probe  prober
-	ollama *ollamaClient // nil unless the engine is Ollama
+	ollama *ollamaClient // control of Ollama's models; nil unless the engine is Ollama
 
 	draining  bool
 	reloading bool
@@ -52,7 +53,7 @@ func newPool(spec EngineSpec, hc *http.Client) *pool {
 		p.probe = llamacpp.New(spec.URL, llamacpp.WithHTTPClient(hc), llamacpp.WithAPIKey(spec.APIKey))
 	case string(wire.EngineOllama):
 		p.ollama = newOllama(spec.URL, spec.APIKey, hc)
-		p.probe = p.ollama
+		p.probe = ollama.New(spec.URL, ollama.WithHTTPClient(hc), ollama.WithAPIKey(spec.APIKey))
 		if len(spec.Models) > 0 {
 			p.model = spec.Models[0]
 		}

@@ -11,15 +11,18 @@ import (
 )
 
 // TestAgainstSimengine probes the project's simulated engine, which speaks
-// llama.cpp's and vLLM's probe endpoints byte for byte.
+// llama.cpp's, vLLM's and Ollama's probe endpoints byte for byte.
 func TestAgainstSimengine(t *testing.T) {
 	cases := []struct {
 		name, engine string
 		flavor       simengine.Flavor
 		slotsFree    int // -1: not reported
+		models       []string
+		ctx          int
 	}{
-		{"llamacpp", "llamacpp", simengine.FlavorLlamaCpp, 3},
-		{"vllm", "vllm", simengine.FlavorVLLM, -1},
+		{"llamacpp", "llamacpp", simengine.FlavorLlamaCpp, 3, []string{"tiny"}, 2048},
+		{"vllm", "vllm", simengine.FlavorVLLM, -1, []string{"tiny"}, 2048},
+		{"ollama", "ollama", simengine.FlavorLlamaCpp, -1, []string{"tiny:latest", "tiny"}, 2048},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -33,11 +36,12 @@ func TestAgainstSimengine(t *testing.T) {
 			h.clock.next(t)
 
 			v, ok := orch.registry().Pool("sim")
-			is.True(ok)                                          // registered
-			is.True(v.Report.Ready)                              // probed ready
-			is.Equal(v.Report.SlotsFree, tc.slotsFree)           // free slots where the engine tells them
-			is.Equal(v.Report.ModelsAvailable, []string{"tiny"}) // the model the engine serves
-			is.Equal(v.Report.LastError, "")                     // no error
+			is.True(ok)                                   // registered
+			is.True(v.Report.Ready)                       // probed ready
+			is.Equal(v.Report.SlotsFree, tc.slotsFree)    // free slots where the engine tells them
+			is.Equal(v.Report.ModelsAvailable, tc.models) // the model the engine serves
+			is.Equal(v.CtxMax, tc.ctx)                    // its context from the probe
+			is.Equal(v.Report.LastError, "")              // no error
 		})
 	}
 }

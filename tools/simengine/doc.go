@@ -12,10 +12,11 @@
 //
 // llama.cpp (llama-server): POST /completion (and /completions), GET /health
 // (and /v1/health), GET /slots, GET /props. OpenAI / vLLM: POST
-// /v1/completions, POST /v1/chat/completions, GET /v1/models. Ollama's model
-// management (ollama.go): GET /api/tags, /api/ps, /api/version, POST
-// /api/generate with an empty prompt to load or unload. Control: POST and
-// GET /_sim/faults, GET /_sim/stats (?wait_idle=1&timeout_ms=N).
+// /v1/completions, POST /v1/chat/completions, GET /v1/models. Ollama: POST
+// /api/generate, POST /api/chat (an empty prompt loads a model, after the
+// switch time, or with keep_alive 0 unloads it), GET /api/version, GET
+// /api/tags, GET /api/ps (the loaded models). Control: POST and GET
+// /_sim/faults, GET /_sim/stats (?wait_idle=1&timeout_ms=N).
 //
 // # Where the wire formats come from
 //
@@ -64,7 +65,30 @@
 //   - errors {"error":{"message","type","param","code"}}; /health is 200 with
 //     an empty body; /v1/models lists ModelCard objects.
 //
-// One process serves both protocols. Error bodies follow the endpoint family
+// Ollama v0.17.4 (server/routes.go, api/types.go), checked against a real
+// Ollama serving the tiny model of tools/gguf:
+//   - bodies are Go's json.Marshal of the api structs: struct field order,
+//     omitempty metrics, created_at as RFC 3339 with nanoseconds, strings
+//     HTML-escaped (\u003c \u003e \u0026, \u2028 \u2029, \ufffd);
+//   - /api/generate and /api/chat stream "application/x-ndjson" (the default;
+//     "stream": false gives one JSON object): one {"model", "created_at",
+//     "response" | "message": {"role", "content"}, "done": false} line per
+//     token, then a done line without text: "done_reason" (stop | length),
+//     "context" (generate: prompt and response token ids), total_duration,
+//     load_duration, prompt_eval_count, prompt_eval_duration, eval_count,
+//     eval_duration; options.num_predict (default -1: until the context is
+//     full, where the simulator stops with "length" instead of shifting the
+//     context), options.seed, options.stop;
+//   - no input (an empty prompt or no messages) only loads the model:
+//     done_reason "load", or "unload" with keep_alive 0;
+//   - errors {"error": "..."}: 404 "model 'x' not found", 400 "model is
+//     required"; while loading the simulator answers 503 (Ollama would hold
+//     the request until the model is loaded);
+//   - /api/version {"version"}, /api/tags (name "tiny:latest", modified_at,
+//     size, digest, details), /api/ps (also expires_at, size_vram,
+//     context_length; empty while loading).
+//
+// One process serves every protocol. Error bodies follow the endpoint family
 // (/v1/* answers vLLM-shaped errors, the rest llama.cpp-shaped); the flavour
 // option only decides what GET /health returns.
 package simengine

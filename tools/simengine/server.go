@@ -51,7 +51,7 @@ func New(opts ...Option) (*Server, error) {
 		faults:  faultState{f: cfg.faults},
 		mux:     http.NewServeMux(),
 		readyAt: cfg.now().Add(cfg.loadTime),
-		loaded:  loadedModels{models: []string{cfg.models[0]}},
+		loaded:  loadedModels{models: slices.Clone(cfg.models)},
 	}
 	s.routes()
 	return s, nil
@@ -68,10 +68,11 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /v1/chat/completions", s.handleOAIChat)
 	s.mux.HandleFunc("GET /v1/models", s.handleModels)
 	s.mux.HandleFunc("GET /models", s.handleModels)
-	s.mux.HandleFunc("GET /api/tags", s.handleOllamaTags)
-	s.mux.HandleFunc("GET /api/ps", s.handleOllamaPS)
-	s.mux.HandleFunc("GET /api/version", s.handleOllamaVersion)
 	s.mux.HandleFunc("POST /api/generate", s.handleOllamaGenerate)
+	s.mux.HandleFunc("POST /api/chat", s.handleOllamaChat)
+	s.mux.HandleFunc("GET /api/version", s.handleOllamaVersion)
+	s.mux.HandleFunc("GET /api/tags", s.handleOllamaTags)
+	s.mux.HandleFunc("GET /api/ps", s.handleOllamaPs)
 	s.mux.HandleFunc("GET /_sim/faults", s.handleGetFaults)
 	s.mux.HandleFunc("POST /_sim/faults", s.handlePostFaults)
 	s.mux.HandleFunc("GET /_sim/stats", s.handleStats)
@@ -94,7 +95,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func alwaysServed(path string) bool {
-	return path == "/v1/models" || path == "/models" || len(path) >= 6 && path[:6] == "/_sim/"
+	switch path {
+	case "/v1/models", "/models", "/api/version", "/api/tags", "/api/ps":
+		return true
+	}
+	return len(path) >= 6 && path[:6] == "/_sim/"
 }
 
 // Loading reports whether the server answers "loading": during the load time
@@ -179,9 +184,15 @@ func (s *Server) writeLoading(w http.ResponseWriter, path string) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	case isOpenAIPath(path):
 		writeOAIError(w, http.StatusServiceUnavailable, "ServiceUnavailableError", "Loading model", "")
+	case isOllamaPath(path):
+		writeOllamaError(w, http.StatusServiceUnavailable, "server busy, please try again.  maximum pending requests exceeded")
 	default:
 		writeLlamaError(w, http.StatusServiceUnavailable, "Loading model")
 	}
+}
+
+func isOllamaPath(path string) bool {
+	return len(path) >= 5 && path[:5] == "/api/"
 }
 
 func isOpenAIPath(path string) bool {
@@ -199,6 +210,10 @@ func (s *Server) handleHealth(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	if isOpenAIPath(r.URL.Path) {
 		writeOAIError(w, http.StatusNotFound, "NotFoundError", "Not Found", "")
+		return
+	}
+	if isOllamaPath(r.URL.Path) {
+		writeJSON(w, http.StatusNotFound, "text/plain", []byte("404 page not found"))
 		return
 	}
 	writeLlamaError(w, http.StatusNotFound, "File Not Found")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/orchestratord/orchestratord/libs/engine"
 	"github.com/orchestratord/orchestratord/libs/engine/llamacpp"
+	"github.com/orchestratord/orchestratord/libs/engine/ollama"
 	"github.com/orchestratord/orchestratord/libs/engine/openaicompat"
 	"github.com/orchestratord/orchestratord/libs/nodeapi"
 )
@@ -53,6 +54,8 @@ func (s *Set) Client(p nodeapi.PoolView) (engine.Client, error) {
 	switch p.Engine {
 	case nodeapi.EngineLlamaCPP:
 		c = llamacpp.New(p.URL, llamacpp.WithHTTPClient(s.http))
+	case nodeapi.EngineOllama:
+		c = ollama.New(p.URL, ollama.WithHTTPClient(s.http))
 	case nodeapi.EngineVLLM, nodeapi.EngineTGI, nodeapi.EngineOpenAI:
 		c = openaicompat.New(p.URL, p.Engine, openaicompat.WithHTTPClient(s.http))
 	default:

@@ -33,6 +33,9 @@ type Harness struct {
 	ErrorFrame string
 	// ErrorMessage is the message ErrorFrame carries.
 	ErrorMessage string
+	// NoComments says the wire format has no comment lines (NDJSON), so
+	// the normal stream sends no SSE ": ping" before its first event.
+	NoComments bool
 }
 
 // deadline bounds every wait of the suite.

@@ -39,7 +39,9 @@ func testNormal(t *testing.T, h Harness) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		path = r.URL.Path
 		sseHeader(w)
-		write(w, ": ping\n\n")
+		if !h.NoComments {
+			write(w, ": ping\n\n")
+		}
 		for _, word := range words() {
 			write(w, h.Frame(word))
 		}
