@@ -129,19 +129,28 @@ func (a *Agent) handleReload(w http.ResponseWriter, r *http.Request) {
 func (a *Agent) reload(ctx context.Context, p *pool, model string) {
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.ReloadTimeout)
 	defer cancel()
-	err := p.ollama.Load(ctx, model)
 	a.mu.Lock()
 	old := p.model
 	a.mu.Unlock()
-	if err == nil && old != "" && old != model {
-		if uerr := p.ollama.Unload(ctx, old); uerr != nil {
-			a.log.Warn().Err(uerr).Str(fieldPoolID, p.spec.PoolID).Str(fieldModel, old).Msg("unloading the previous model failed")
+	// The models to leave memory once the new one is in: the one the last
+	// reload loaded, else whatever Ollama holds now.
+	previous := []string{old}
+	if old == "" {
+		previous, _ = p.ollama.Loaded(ctx)
+	}
+	err := p.ollama.Load(ctx, model)
+	for _, m := range previous {
+		if err != nil || m == "" || m == model {
+			continue
+		}
+		if uerr := p.ollama.Unload(ctx, m); uerr != nil {
+			a.log.Warn().Err(uerr).Str(fieldPoolID, p.spec.PoolID).Str(fieldModel, m).Msg("unloading the previous model failed")
 		}
 	}
 	a.mu.Lock()
 	p.reloading, p.draining = false, false
 	if err != nil {
-		p.lastError = fmt.Sprintf("reload to %s failed: %v (the pool stays on %s)", model, err, modelList([]string{old}))
+		p.lastError = fmt.Sprintf("reload to %s failed: %v (the pool stays on %s)", model, err, modelList(previous))
 	} else {
 		p.model, p.lastError = model, ""
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/orchestratord/orchestratord/libs/engine"
+	"github.com/orchestratord/orchestratord/libs/engine/ollama"
 )
 
 // maxOllamaBody bounds an answer of the Ollama API.
@@ -44,7 +45,7 @@ func (m *ollamaModels) names() []string {
 			name = e.Model
 		}
 		if name != "" {
-			out = append(out, name)
+			out = append(out, ollama.ModelName(name))
 		}
 	}
 	return out

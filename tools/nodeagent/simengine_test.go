@@ -22,7 +22,7 @@ func TestAgainstSimengine(t *testing.T) {
 	}{
 		{"llamacpp", "llamacpp", simengine.FlavorLlamaCpp, 3, []string{"tiny"}, 2048},
 		{"vllm", "vllm", simengine.FlavorVLLM, -1, []string{"tiny"}, 2048},
-		{"ollama", "ollama", simengine.FlavorLlamaCpp, -1, []string{"tiny:latest", "tiny"}, 2048},
+		{"ollama", "ollama", simengine.FlavorLlamaCpp, -1, []string{"tiny"}, 2048},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -18,6 +18,17 @@ type modelList struct {
 	} `json:"models"`
 }
 
+// ModelName is the name a model Ollama lists goes by in orchestratord: the
+// listed name without the default tag ":latest" ("tiny:latest" → "tiny";
+// "org/big:q4" stays). Ollama takes either for the same model, and pools,
+// tasks and the catalog must agree on one spelling to be matched.
+func ModelName(listed string) string {
+	if bare, ok := strings.CutSuffix(listed, ":latest"); ok && bare != "" {
+		return bare
+	}
+	return listed
+}
+
 // Probe reads /api/version, /api/tags and /api/ps; see engine.Client and the
 // package documentation. Ollama is Ready when it lists its models; it loads
 // a model on the first request for it.
@@ -65,10 +76,7 @@ func (c *Client) Probe(ctx context.Context) (engine.Health, error) {
 			if name == "" {
 				name = m.Model
 			}
-			add(name)
-			if bare, ok := strings.CutSuffix(name, ":latest"); ok {
-				add(bare)
-			}
+			add(ModelName(name))
 		}
 	}
 	for _, m := range ps.Models {

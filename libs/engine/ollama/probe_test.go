@@ -57,13 +57,13 @@ func TestProbe(t *testing.T) {
 			name:   "a model loaded",
 			routes: map[string]route{"/api/version": {200, versionBody}, "/api/tags": {200, tagsBody}, "/api/ps": {200, psBody}},
 			want: engine.Health{Live: true, Ready: true, SlotsFree: -1, CtxMax: 512, Version: "0.17.4",
-				Models: []string{"tiny:latest", "tiny", "org/other:q4"}},
+				Models: []string{"tiny", "org/other:q4"}},
 		},
 		{
 			name:   "nothing loaded",
 			routes: map[string]route{"/api/version": {200, versionBody}, "/api/tags": {200, tagsBody}, "/api/ps": {200, `{"models":[]}`}},
 			want: engine.Health{Live: true, Ready: true, SlotsFree: -1, Version: "0.17.4",
-				Models: []string{"tiny:latest", "tiny", "org/other:q4"}},
+				Models: []string{"tiny", "org/other:q4"}},
 		},
 		{
 			name:   "no models at all",
