@@ -13,6 +13,7 @@ import (
 	"github.com/orchestratord/orchestratord/libs/engine/llamacpp"
 	"github.com/orchestratord/orchestratord/libs/engine/ollama"
 	"github.com/orchestratord/orchestratord/libs/engine/openaicompat"
+	"github.com/orchestratord/orchestratord/libs/engine/transport"
 	"github.com/orchestratord/orchestratord/libs/nodeapi"
 )
 
@@ -29,16 +30,21 @@ type entry struct {
 }
 
 // New returns a Set whose clients share one transport sized for many
-// concurrent streams to few engines.
+// concurrent streams to few engines: plain-HTTP engines go through
+// libs/engine/transport, which does each stream's I/O on the goroutine that
+// relays it; https (a hosted API) through net/http's transport.
 func New() *Set {
-	tr := &http.Transport{
+	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	tls := &http.Transport{
 		Proxy:               nil,
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:         dialer.DialContext,
 		MaxIdleConns:        4096,
 		MaxIdleConnsPerHost: 1024,
 		IdleConnTimeout:     90 * time.Second,
 		DisableCompression:  true,
 	}
+	tr := transport.New(transport.WithDialer(dialer), transport.WithMaxIdlePerHost(1024),
+		transport.WithIdleTimeout(90*time.Second), transport.WithFallback(tls))
 	return &Set{http: &http.Client{Transport: tr}, byID: map[string]entry{}}
 }
 

@@ -49,10 +49,11 @@ func (s *Service) run(r *record) {
 			}
 			continue
 		}
-		s.complete(r, res, err)
-		// The slot is given back once the transcript writer has room, so
-		// that finished streams cannot pile up in memory faster than the
-		// store takes them.
+		// The engine is done with the slot. It is given back before the
+		// terminal frame goes out, so that a client's next turn, sent when
+		// it reads `end`, finds the slot free (kv_hint reuse lands there);
+		// and only once the transcript writer has room, so that finished
+		// streams cannot pile up in memory faster than the store takes them.
 		_ = s.deps.Transcripts.WaitRoom(context.Background())
 		s.mu.Lock()
 		s.releaseLocked(r)
@@ -60,6 +61,7 @@ func (s *Service) run(r *record) {
 			r.cancel()
 		}
 		s.mu.Unlock()
+		s.complete(r, res, err)
 		s.wakeDispatcher()
 		return
 	}
