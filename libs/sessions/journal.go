@@ -42,10 +42,15 @@ type Backend interface {
 	Load(ctx context.Context, fn func(Record, error)) error
 }
 
+// journalBatch is the number of queued changes that starts a commit without
+// waiting for the flush delay, which bounds the queue under a burst of
+// write-behind changes.
+const journalBatch = 1024
+
 // journalShrink is the batch size above which the journal's buffers are
 // dropped after a commit instead of kept for the next one, so that a burst
 // does not pin its memory.
-const journalShrink = 4096
+const journalShrink = 4 * journalBatch
 
 // defaultFlushDelay is how long a write-behind change may wait for others.
 const defaultFlushDelay = time.Second
@@ -77,7 +82,8 @@ func WithErrorHandler(fn func(error)) JournalOption {
 // writer goroutine commits everything queued while it was busy in one
 // Backend.Commit (one transaction, one fsync). A synchronous change wakes
 // the writer at once and its caller waits until the commit holding it has
-// settled; a write-behind change waits at most the flush delay. Each change
+// settled; a write-behind change waits at most the flush delay (or until
+// 1024 changes are queued). Each change
 // carries a session's whole state, so the writer keeps only the last change
 // of each session in a batch; a failed commit is reported to the error
 // handler and not retried (the next change of each session writes it
@@ -128,9 +134,10 @@ func (j *Journal) add(c Change, sync bool) uint64 {
 	j.pending = append(j.pending, c)
 	j.queued++
 	n := j.queued
+	full := len(j.pending) >= journalBatch
 	j.mu.Unlock()
 	ch := j.lazy
-	if sync {
+	if sync || full {
 		ch = j.wake
 	}
 	select {

@@ -167,3 +167,27 @@ func TestWriteBehindCommitsWithinTheDelay(t *testing.T) {
 	waitUntil(t, "the write-behind commit", func() bool { _, ok := b.get("s1"); return ok })
 	is.Equal(j.Pending(), 0) // taken by the writer
 }
+
+func TestAdmissionPathDoesNotAllocate(t *testing.T) {
+	is := is.New(t)
+	c := newClock()
+	j := newJournal(t, &discardBackend{})
+	s := newStore(t, c, sessions.Budgets{Tokens: 1 << 60}, sessions.WithJournal(j))
+	ids := make([]string, 512)
+	for i := range ids {
+		ids[i] = fmt.Sprint("s", i)
+		s.Begin(ids[i])
+		s.End(ids[i], sessions.Turn{Placed: true})
+	}
+	is.NoErr(j.Flush()) // the journal's queue has grown to its working size
+	i := 0
+	allocs := testing.AllocsPerRun(500, func() {
+		id := ids[i%len(ids)]
+		i++
+		if _, err := s.Check(id); err != nil {
+			t.Fatal(err)
+		}
+		s.Begin(id)
+	})
+	is.Equal(allocs, 0.0) // Check and Begin queue the change without allocating
+}
