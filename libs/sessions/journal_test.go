@@ -191,3 +191,28 @@ func TestAdmissionPathDoesNotAllocate(t *testing.T) {
 	})
 	is.Equal(allocs, 0.0) // Check and Begin queue the change without allocating
 }
+
+// BenchmarkAdmitQueued is Check and Begin with a journal over a backend
+// that writes nothing: the admission path's own cost of durability (the
+// queueing), apart from the commits' CPU.
+func BenchmarkAdmitQueued(b *testing.B) {
+	j := sessions.NewJournal(&discardBackend{}, sessions.WithFlushDelay(time.Hour))
+	defer func() { _ = j.Close(context.Background()) }()
+	s, err := sessions.New(ttl, sessions.Budgets{Tokens: 1 << 60}, sessions.WithJournal(j))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ids := make([]string, 1024)
+	for i := range ids {
+		ids[i] = fmt.Sprint("s-", i)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		id := ids[i%len(ids)]
+		if _, err := s.Check(id); err != nil {
+			b.Fatal(err)
+		}
+		s.Begin(id)
+	}
+}
