@@ -47,11 +47,6 @@ type Backend interface {
 // write-behind changes.
 const journalBatch = 1024
 
-// journalShrink is the batch size above which the journal's buffers are
-// dropped after a commit instead of kept for the next one, so that a burst
-// does not pin its memory.
-const journalShrink = 4 * journalBatch
-
 // defaultFlushDelay is how long a write-behind change may wait for others.
 const defaultFlushDelay = time.Second
 
@@ -83,11 +78,10 @@ func WithErrorHandler(fn func(error)) JournalOption {
 // Backend.Commit (one transaction, one fsync). A synchronous change wakes
 // the writer at once and its caller waits until the commit holding it has
 // settled; a write-behind change waits at most the flush delay (or until
-// 1024 changes are queued). Each change
-// carries a session's whole state, so the writer keeps only the last change
-// of each session in a batch; a failed commit is reported to the error
-// handler and not retried (the next change of each session writes it
-// whole again).
+// 1024 changes are queued). Each change carries a session's whole state,
+// so the writer keeps only the last change of each session in a batch; a
+// failed commit is reported to the error handler and not retried (the next
+// change of each session writes it whole again).
 //
 // Close writes what is queued and stops the writer.
 type Journal struct {
@@ -217,8 +211,8 @@ func (j *Journal) Close(ctx context.Context) error {
 func (j *Journal) write() {
 	defer close(j.stopped)
 	var timer *time.Timer
-	var batch, last []Change
-	index := make(map[string]int)
+	batch := make([]Change, 0, journalBatch)
+	index := make(map[string]int, journalBatch)
 	for {
 		select {
 		case <-j.wake:
@@ -240,17 +234,21 @@ func (j *Journal) write() {
 		j.mu.Unlock()
 		var err error
 		if len(batch) > 0 {
-			last = lastOfEach(last[:0], batch, index)
-			err = j.backend.Commit(context.Background(), last)
+			err = j.backend.Commit(context.Background(), lastOfEach(batch, index))
 			if err != nil && j.onError != nil {
 				j.onError(err)
 			}
-			clear(batch) // drop the references before the slices are reused
-			clear(last)
-			clear(index)
-			if len(batch) > journalShrink {
-				batch, last, index = nil, nil, make(map[string]int)
+			// Keep the buffers for the next commit unless a burst grew them:
+			// at most two queues and an index of 1,024 (≈ 260 KiB) stay. A
+			// fresh queue is sized here, so that queueing does not allocate.
+			clear(batch) // drop the references before the slice is reused
+			if cap(batch) > journalBatch {
+				batch = make([]Change, 0, journalBatch)
 			}
+			if len(index) > journalBatch {
+				index = make(map[string]int, journalBatch)
+			}
+			clear(index)
 		}
 		j.mu.Lock()
 		if n > j.done {
@@ -265,16 +263,15 @@ func (j *Journal) write() {
 	}
 }
 
-// lastOfEach appends to dst the last change of each session in batch, in
-// the order of their last change.
-func lastOfEach(dst, batch []Change, index map[string]int) []Change {
-	for _, c := range batch {
-		index[c.Record.ID] = len(dst)
-		dst = append(dst, c)
+// lastOfEach keeps, in place, the last change of each session of batch, in
+// the order of those last changes; index is scratch space.
+func lastOfEach(batch []Change, index map[string]int) []Change {
+	for i := range batch {
+		index[batch[i].Record.ID] = i
 	}
-	out := dst[:0]
-	for i, c := range dst {
-		if index[c.Record.ID] == i { // a later change of the session supersedes this one
+	out := batch[:0]
+	for i, c := range batch {
+		if index[c.Record.ID] == i { // else a later change of the session supersedes it
 			out = append(out, c)
 		}
 	}

@@ -74,8 +74,9 @@ func TestMemoryReturnsAfterExpiryWithJournal(t *testing.T) {
 	after := liveHeap()
 	t.Logf("sessions=%d with a journal: heap before=%d KiB peak=%d KiB after=%d KiB", n, before>>10, peak>>10, after>>10)
 	is.True(peak > before+n*64)     // the sessions did take memory
-	is.True(after < before+256<<10) // back within 256 KiB of the start
+	is.True(after < before+512<<10) // back within 512 KiB of the start: the journal keeps two queues and an index of 1,024 (≈ 260 KiB) for reuse
 	runtime.KeepAlive(s)
+	runtime.KeepAlive(j)
 }
 
 func BenchmarkTaskLifecycle(b *testing.B) {
