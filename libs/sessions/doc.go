@@ -12,6 +12,12 @@
 // a Go map keeps the memory of deleted entries. Time is read only through
 // an injectable clock; the only goroutine is the caller's, in Run.
 //
+// Durability is optional: WithJournal queues every change on a Journal,
+// which commits them in groups to a Backend (the port; boltstore is its
+// bbolt adapter). A spend (End) and a delete return once committed;
+// creation, refresh, serving and sweeps are written behind. Load brings
+// the stored live sessions back on start.
+//
 // Import rule: this package imports only the standard library; it never
 // imports another lib or the daemon, and has no HTTP in it.
 package sessions

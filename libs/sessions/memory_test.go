@@ -49,6 +49,36 @@ func TestMemoryReturnsAfterExpiry(t *testing.T) {
 	runtime.KeepAlive(s)
 }
 
+// TestMemoryReturnsAfterExpiryWithJournal is the same with a journal (over
+// a backend that keeps nothing, every End waiting for its commit): the
+// journal's buffers do not keep the burst's memory either.
+func TestMemoryReturnsAfterExpiryWithJournal(t *testing.T) {
+	is := is.New(t)
+	const n = 100_000
+	c := newClock()
+	b := &discardBackend{}
+	j := newJournal(t, b)
+	s := newStore(t, c, sessions.Budgets{Tokens: 1000}, sessions.WithJournal(j))
+	is.NoErr(j.Flush()) // the writer is running before the first measure
+	before := liveHeap()
+	for i := range n {
+		id := "session-" + strconv.Itoa(i)
+		s.Begin(id)
+		s.Served(id, "pool-"+strconv.Itoa(i%8))
+		s.End(id, sessions.Turn{Tokens: 16, Decode: 40 * time.Millisecond, Placed: true}) // waits for its commit
+	}
+	peak := liveHeap()
+	c.Add(ttl)
+	is.Equal(s.Sweep(), n) // all expired and swept
+	is.NoErr(j.Flush())    // the removals written
+	after := liveHeap()
+	t.Logf("sessions=%d with a journal: heap before=%d KiB peak=%d KiB after=%d KiB", n, before>>10, peak>>10, after>>10)
+	is.True(peak > before+n*64)     // the sessions did take memory
+	is.True(after < before+512<<10) // back within 512 KiB of the start: the journal keeps two queues and an index of 1,024 (≈ 260 KiB) for reuse
+	runtime.KeepAlive(s)
+	runtime.KeepAlive(j)
+}
+
 func BenchmarkTaskLifecycle(b *testing.B) {
 	c := newClock()
 	s, err := sessions.New(ttl, sessions.Budgets{Tokens: 1 << 50}, sessions.WithClock(c.Now), sessions.WithCostPerToken(0.000002))

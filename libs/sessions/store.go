@@ -26,6 +26,13 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 // never spent).
 func WithCostPerToken(c float64) Option { return func(s *Store) { s.costPerToken = c } }
 
+// WithJournal makes the store durable: every change is queued on j in the
+// order it is made. A task's end (End) and a delete (Delete) return once
+// their change is committed; a session created or refreshed (Begin), a pool
+// served (Served) and a sweep are written behind. Load reads the journal's
+// backend back. The store never closes j.
+func WithJournal(j *Journal) Option { return func(s *Store) { s.journal = j } }
+
 // Store keeps the sessions. It is safe for concurrent use; every method is
 // O(1) except Sweep, which is O(expired sessions), and an occasional
 // rebuild of the index after most sessions are gone.
@@ -34,6 +41,7 @@ type Store struct {
 	limits       Budgets
 	costPerToken float64
 	now          func() time.Time
+	journal      *Journal // nil: in memory only
 
 	mu   sync.Mutex
 	byID map[string]*session
@@ -114,6 +122,7 @@ func (s *Store) Begin(id string) Snapshot {
 	e.active++
 	e.expires = now.Add(s.ttl)
 	s.pushLocked(e)
+	s.persistLocked(e, false)
 	return s.snapshotLocked(e, now)
 }
 
@@ -129,18 +138,23 @@ func (s *Store) Served(id, pool string) (reused bool) {
 		return false
 	}
 	reused = e.warm && e.lastPool == pool
-	e.lastPool, e.warm = pool, true
+	if !reused {
+		e.lastPool, e.warm = pool, true
+		s.persistLocked(e, false)
+	}
 	return reused
 }
 
 // End records the end of a task begun on the session: it spends t, counts a
 // turn when the task was placed, refreshes the TTL and returns the session.
 // It reports false when the session is gone (deleted while the task ran).
+//
+// With a journal, End returns once the spend is committed.
 func (s *Store) End(id string, t Turn) (Snapshot, bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	e := s.byID[id]
 	if e == nil {
+		s.mu.Unlock()
 		return Snapshot{}, false
 	}
 	now := s.now()
@@ -154,7 +168,11 @@ func (s *Store) End(id string, t Turn) (Snapshot, bool) {
 	e.expires = now.Add(s.ttl)
 	s.unlinkLocked(e)
 	s.pushLocked(e)
-	return s.snapshotLocked(e, now), true
+	n := s.persistLocked(e, true)
+	snap := s.snapshotLocked(e, now)
+	s.mu.Unlock()
+	s.journal.wait(n)
+	return snap, true
 }
 
 // Get returns a live session.
@@ -182,17 +200,21 @@ func (s *Store) LastPool(id string) string {
 
 // Delete forgets a session and reports whether it was live. Tasks still
 // running on it end without spending (End reports false); a later task
-// starts a new session.
+// starts a new session. With a journal, it returns once the delete is
+// committed.
 func (s *Store) Delete(id string) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	e := s.byID[id]
 	if e == nil {
+		s.mu.Unlock()
 		return false
 	}
 	live := !s.expiredLocked(e, s.now())
 	s.removeLocked(e)
 	s.shrinkLocked()
+	n := s.forgetLocked(id, true)
+	s.mu.Unlock()
+	s.journal.wait(n)
 	return live
 }
 
@@ -209,9 +231,11 @@ func (s *Store) Sweep() int {
 			s.unlinkLocked(e)
 			e.expires = now.Add(s.ttl)
 			s.pushLocked(e)
+			s.persistLocked(e, false)
 			continue
 		}
 		s.removeLocked(e)
+		s.forgetLocked(e.id, false)
 		n++
 	}
 	if n > 0 {

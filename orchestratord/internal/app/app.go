@@ -22,7 +22,6 @@ import (
 	"github.com/orchestratord/orchestratord/libs/metrics"
 	"github.com/orchestratord/orchestratord/libs/nodeapi"
 	"github.com/orchestratord/orchestratord/libs/placement"
-	"github.com/orchestratord/orchestratord/libs/sessions"
 	"github.com/orchestratord/orchestratord/libs/streaming"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/artifactsvc"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/config"
@@ -57,7 +56,7 @@ type App struct {
 	store    *artifacts.BoltStore
 	spool    *artifacts.Spool
 	metrics  *metrics.Metrics
-	sessions *sessions.Store
+	sessions *sessionParts
 	catalog  *catalogParts
 	pools    *pools.Service
 }
@@ -108,11 +107,9 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	}
 	m.SetNodesOnline(registry.Online()) // the static node; node events move it from here
 	hub := streaming.NewHub(config.Duration(cfg.Events.RetentionMs))
-	sess, err := sessions.New(config.Duration(cfg.Sessions.TTLMs), sessions.Budgets{
-		Tokens: cfg.Sessions.Budgets.Tokens, Time: config.Duration(cfg.Sessions.Budgets.TimeMs), Cost: cfg.Sessions.Budgets.Cost,
-	}, sessions.WithCostPerToken(cfg.Sessions.CostPerToken))
+	sess, err := openSessions(cfg, log)
 	if err != nil {
-		return nil, fmt.Errorf("sessions: %w", err)
+		return nil, err
 	}
 	engines := enginepool.New()
 	svc, err := tasks.New(tasks.Options{
@@ -123,7 +120,7 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	}, tasks.Deps{
 		Events: hub, Pools: registry, Engines: engines, Transcripts: spool, Metrics: m,
 		Log: log.With().Str("component", "tasks").Logger(), NewID: ids.Next,
-		Placer: placement.New(strategy), Sessions: sess, Models: cats.gate,
+		Placer: placement.New(strategy), Sessions: sess.store, Models: cats.gate,
 	})
 	if err != nil {
 		return nil, err
@@ -192,7 +189,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 	a.tasks.Start()
 	done := make(chan struct{}, 5) // one per background goroutine below
 	go func() {
-		a.sessions.Run(bg, min(max(a.sessions.TTL()/10, 10*time.Millisecond), time.Minute))
+		a.sessions.store.Run(bg, min(max(a.sessions.store.TTL()/10, 10*time.Millisecond), time.Minute))
 		done <- struct{}{}
 	}()
 	go func() {
@@ -242,6 +239,12 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr string
 		a.log.Error().Err(err).Msg("transcripts still unwritten at exit")
 	}
 	cancelSpool()
+	// Every task has ended and spent; the sweeper has stopped.
+	sessCtx, cancelSess := context.WithTimeout(context.Background(), 10*time.Second)
+	if err := a.sessions.close(sessCtx); err != nil && runErr == nil {
+		runErr = err
+	}
+	cancelSess()
 	if err := a.catalog.close(); err != nil && runErr == nil {
 		runErr = err
 	}

@@ -35,8 +35,9 @@ func (s *Service) finish(r *record, t terminal, state State) bool {
 	var frames int
 	_, err := log.Finish(func(tokens int) (string, []byte) {
 		frames = tokens
-		// The session spends before the terminal frame exists: a client
-		// that read it and sends the next turn sees the spent budget.
+		// The session spends before the terminal frame exists, durably
+		// when the store is: a client that read it and sends the next
+		// turn, even to a restarted daemon, sees the spent budget.
 		s.endSession(r.spec.SessionID, t.tokensOut(tokens), decode, placed)
 		return t.event(), t.encode(tokens, decode)
 	})

@@ -54,7 +54,9 @@ type Transcripts interface {
 }
 
 // Sessions keeps the sessions' metadata: TTL, turns, the pool of the last
-// turn and the budgets (sessions.Store is the in-process default).
+// turn and the budgets (sessions.Store is the in-process default; with a
+// journal, End and Delete return once their change is durable, and the
+// task's terminal frame follows End).
 type Sessions interface {
 	Check(id string) (sessions.Snapshot, error)
 	Begin(id string) sessions.Snapshot

@@ -118,6 +118,9 @@ func TestKVReuseLandsOnThePreviousPool(t *testing.T) {
 	pinAgain, err := h.svc.Admit(ctx, inSession("s", pinA))
 	is.NoErr(err)
 	waitEnd(t, h, pinAgain.TaskID)
+	// The lease is released after the end frame: a's one slot is free for
+	// the reuse only then.
+	eventually(t, "a's slot released", func() bool { return h.svc.Leases("a") == 0 })
 	reuse, err := h.svc.Admit(ctx, inSession("s", func(r *wire.TaskRequest) { r.KVHint = wire.KVHintReuse }))
 	is.NoErr(err)
 	frames := waitEnd(t, h, reuse.TaskID)
