@@ -134,7 +134,7 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	poolSvc, err := newPoolService(cfg, registry, svc, m, log)
+	poolSvc, err := newPoolService(cfg, registry, svc, log)
 	if err != nil {
 		return nil, err
 	}

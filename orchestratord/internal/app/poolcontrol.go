@@ -7,7 +7,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/orchestratord/orchestratord/libs/metrics"
 	"github.com/orchestratord/orchestratord/libs/nodeapi"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/config"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/pools"
@@ -17,7 +16,7 @@ import (
 // newPoolService wires pool control: the registry, the task service, and a
 // client of the node agents' control APIs that sends the node token (the
 // API token when no node token is set, as nodes use then).
-func newPoolService(cfg config.Config, reg *nodeapi.Registry, svc *tasks.Service, m *metrics.Metrics, log zerolog.Logger) (*pools.Service, error) {
+func newPoolService(cfg config.Config, reg *nodeapi.Registry, svc *tasks.Service, log zerolog.Logger) (*pools.Service, error) {
 	token := cfg.NodeToken
 	if token == "" {
 		token = cfg.APIToken
@@ -29,7 +28,7 @@ func newPoolService(cfg config.Config, reg *nodeapi.Registry, svc *tasks.Service
 		IdleConnTimeout:     30 * time.Second,
 	}}
 	return pools.New(pools.Options{}, pools.Deps{
-		Registry: reg, Tasks: svc, Agents: pools.NewHTTPAgents(hc, token), Metrics: m,
+		Registry: reg, Tasks: svc, Agents: pools.NewHTTPAgents(hc, token),
 		Mapper: pools.Mapper(poolMapper(svc.Leases)), Log: log.With().Str("component", "pools").Logger(),
 	})
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/orchestratord/orchestratord/contracts/wire"
-	"github.com/orchestratord/orchestratord/libs/metrics"
 	"github.com/orchestratord/orchestratord/libs/nodeapi"
 	"github.com/orchestratord/orchestratord/libs/nodeapi/echohttp"
 )
@@ -100,13 +99,10 @@ func newFixture(t *testing.T) *fixture {
 			t.Fatal(err)
 		}
 	}
-	m, err := metrics.New(metrics.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
 	f := &fixture{reg: reg, tasks: &fakeTasks{leases: map[string]int{}}, agents: &fakeAgents{}, done: make(chan struct{})}
+	var err error
 	f.svc, err = New(Options{PollEvery: time.Millisecond, ReloadWait: 2 * time.Second}, Deps{
-		Registry: reg, Tasks: f.tasks, Agents: f.agents, Metrics: m, Log: zerolog.Nop(),
+		Registry: reg, Tasks: f.tasks, Agents: f.agents, Log: zerolog.Nop(),
 		Mapper: func(v nodeapi.PoolView) wire.Pool { return echohttp.PoolToWire(v, f.tasks.Leases(v.PoolID)) },
 	})
 	if err != nil {

@@ -19,7 +19,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/orchestratord/orchestratord/contracts/wire"
-	"github.com/orchestratord/orchestratord/libs/metrics"
 	"github.com/orchestratord/orchestratord/libs/nodeapi"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/problem"
 )
@@ -72,7 +71,6 @@ type Deps struct {
 	Registry Registry
 	Tasks    Tasks
 	Agents   Agents
-	Metrics  *metrics.Metrics
 	Mapper   Mapper
 	Log      zerolog.Logger
 }
@@ -96,8 +94,6 @@ func New(opt Options, deps Deps) (*Service, error) {
 	switch {
 	case deps.Registry == nil, deps.Tasks == nil, deps.Agents == nil, deps.Mapper == nil:
 		return nil, errors.New("pools: registry, tasks, agents and mapper are required")
-	case deps.Metrics == nil:
-		return nil, errors.New("pools: metrics are required")
 	}
 	if opt.CallTimeout <= 0 {
 		opt.CallTimeout = DefaultCallTimeout
@@ -112,26 +108,13 @@ func New(opt Options, deps Deps) (*Service, error) {
 	return &Service{opt: opt, deps: deps, drains: map[string]*time.Timer{}, opCtx: ctx, stopOp: cancel}, nil
 }
 
-// Run keeps the pool gauges of api.md §8 (orchd_pool_ready,
-// orchd_pool_slots_free) current on every registry change until ctx is
-// done; then it stops pending drain deadlines, cancels running reloads and
-// returns once they have returned.
+// Run waits until ctx is done; then it stops pending drain deadlines,
+// cancels running reloads and returns once they have returned. (The pool
+// gauges of api.md §8 move with the task service's leases and the
+// registry's changes, not here.)
 func (s *Service) Run(ctx context.Context) {
-	changes, unsubscribe := s.deps.Registry.Subscribe()
-	defer unsubscribe()
-	tick := time.NewTicker(time.Second) // leases move without registry changes
-	defer tick.Stop()
-	known := map[string]bool{}
-	for {
-		s.updateGauges(known)
-		select {
-		case <-ctx.Done():
-			s.close()
-			return
-		case <-changes:
-		case <-tick.C:
-		}
-	}
+	<-ctx.Done()
+	s.close()
 }
 
 func (s *Service) close() {
@@ -146,27 +129,6 @@ func (s *Service) close() {
 	s.mu.Unlock()
 	s.stopOp()
 	s.ops.Wait()
-}
-
-// updateGauges sets each pool's ready and free-slot gauges and forgets the
-// pools that left the registry.
-func (s *Service) updateGauges(known map[string]bool) {
-	seen := map[string]bool{}
-	for _, v := range s.deps.Registry.Pools() {
-		p := s.deps.Mapper(v)
-		seen[v.PoolID] = true
-		s.deps.Metrics.SetPoolReady(v.PoolID, p.Ready && !p.Draining)
-		s.deps.Metrics.SetPoolSlotsFree(v.PoolID, p.SlotsFree)
-	}
-	for id := range known {
-		if !seen[id] {
-			s.deps.Metrics.ForgetPool(id)
-			delete(known, id)
-		}
-	}
-	for id := range seen {
-		known[id] = true
-	}
 }
 
 // List is GET /v2/pools: every pool, static and registered, by id.
