@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 )
 
 // ErrSpoolClosed is reported for an artifact submitted after Spool.Close.
@@ -20,9 +21,10 @@ var ErrSpoolClosed = errors.New("artifacts: spool closed")
 // A Spool is safe for concurrent use. Close writes what is pending and stops
 // the writer.
 type Spool struct {
-	store    Store
-	batch    func(context.Context, []Artifact) []PutResult
-	maxBytes int
+	store     Store
+	batch     func(context.Context, []Artifact) []PutResult
+	maxBytes  int
+	lingerFor time.Duration
 
 	mu      sync.Mutex
 	pending []spoolItem
@@ -40,16 +42,26 @@ type spoolItem struct {
 	size int
 }
 
+// SpoolOption configures a Spool.
+type SpoolOption func(*Spool)
+
+// WithLinger makes the writer wait up to d after the first artifact of a
+// batch arrives, so that more join it (default 0: write at once).
+func WithLinger(d time.Duration) SpoolOption { return func(sp *Spool) { sp.lingerFor = d } }
+
 // NewSpool starts a spool in front of s that holds at most maxBytes of
 // unwritten content before WaitRoom blocks (at least one artifact is always
 // accepted). A BatchStore is written a batch at a time, any other Store one
 // Put at a time.
-func NewSpool(s Store, maxBytes int) *Spool {
+func NewSpool(s Store, maxBytes int, opts ...SpoolOption) *Spool {
 	sp := &Spool{
 		store:    s,
 		maxBytes: max(maxBytes, 1),
 		wake:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
+	}
+	for _, opt := range opts {
+		opt(sp)
 	}
 	sp.batch = func(ctx context.Context, as []Artifact) []PutResult { return putBatchEach(ctx, s, as) }
 	if bs, ok := s.(BatchStore); ok {
@@ -147,6 +159,7 @@ func (sp *Spool) write() {
 				return
 			}
 			<-sp.wake
+			sp.linger()
 			continue
 		}
 		as = as[:0]
@@ -169,6 +182,32 @@ func (sp *Spool) write() {
 			sp.openRoomLocked()
 		}
 		sp.mu.Unlock()
+	}
+}
+
+// linger gives the artifacts that follow the one that woke the writer a
+// moment to join its batch: a transaction per few artifacts rewrites the
+// same leaf pages and pays the commit again and again, while nobody waits
+// for the write itself (WaitRoom waits only for room). It returns early
+// once half the bound is waiting or the spool closes.
+func (sp *Spool) linger() {
+	if sp.lingerFor <= 0 {
+		return
+	}
+	t := time.NewTimer(sp.lingerFor)
+	defer t.Stop()
+	for {
+		sp.mu.Lock()
+		enough := sp.bytes >= sp.maxBytes/2 || sp.closed
+		sp.mu.Unlock()
+		if enough {
+			return
+		}
+		select {
+		case <-t.C:
+			return
+		case <-sp.wake:
+		}
 	}
 }
 

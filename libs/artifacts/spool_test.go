@@ -188,3 +188,20 @@ func TestBoltStorePutBatch(t *testing.T) {
 	late := reopened.PutBatch(canceled, []artifacts.Artifact{plan(`["x"]`)})
 	is.True(errors.Is(late[0].Err, context.Canceled)) // a canceled context writes nothing
 }
+
+func TestSpoolLingerGathersABatch(t *testing.T) {
+	is := is.New(t)
+	g := newGated()
+	first := plan(`["a"]`)
+	// A linger longer than the test: the writer goes on once half the bound
+	// (five of these artifacts) is waiting.
+	sp := artifacts.NewSpool(g, 10*len(first.Content), artifacts.WithLinger(time.Hour))
+	c := newCollect(5)
+	for _, s := range []string{"a", "b", "c", "d", "e"} {
+		sp.Submit(plan(`["`+s+`"]`), c.done)
+	}
+	is.Equal(<-g.batches, 5) // one batch for all five
+	g.gate <- struct{}{}
+	is.Equal(len(c.wait(t)), 5)              // each reported
+	is.NoErr(sp.Close(context.Background())) // closes
+}

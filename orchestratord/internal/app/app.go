@@ -40,6 +40,11 @@ import (
 // up (see tasks.Transcripts).
 const transcriptSpoolBytes = 4 << 20
 
+// transcriptLinger is how long the transcript writer lets a batch gather:
+// nobody waits for the write itself, and one transaction for many
+// transcripts rewrites each leaf page once.
+const transcriptLinger = 5 * time.Millisecond
+
 // staticNodeID names the node that holds the pools declared in the config.
 const staticNodeID = "static"
 
@@ -95,7 +100,7 @@ func New(cfg config.Config, log zerolog.Logger) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data_dir: %w", err)
 	}
-	spool := artifacts.NewSpool(store, transcriptSpoolBytes)
+	spool := artifacts.NewSpool(store, transcriptSpoolBytes, artifacts.WithLinger(transcriptLinger))
 	cats, err := openCatalog(cfg)
 	if err != nil {
 		return nil, err
