@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/orchestratord/orchestratord/libs/artifacts"
 )
@@ -158,4 +160,55 @@ func BenchmarkBoltPutParallel(b *testing.B) {
 		}
 	}()
 	benchPutParallel(b, s)
+}
+
+// BenchmarkBoltSpool stores transcripts as the daemon does: through a Spool
+// (5 ms linger) in front of a BoltStore, from many producers at once. It
+// reports the process CPU per transcript (cpu-ns/op) and the allocations,
+// which the GC pays for.
+func BenchmarkBoltSpool(b *testing.B) {
+	s, err := artifacts.NewBoltStore(filepath.Join(b.TempDir(), "artifacts.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	sp := artifacts.NewSpool(s, 4<<20, artifacts.WithLinger(5*time.Millisecond))
+	meta := json.RawMessage(`{"engine":"llamacpp","model_ref":"hf:org/model","node_id":"n1","pool_id":"p1"}`)
+	template := sseTranscriptDoc("")
+	prefix := template[:len(template)-len(`""}`)]
+	var seq atomic.Int64
+	var wg sync.WaitGroup
+	b.SetBytes(int64(len(template) + 26))
+	b.SetParallelism(putWriters)
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := processCPU()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			task := fmt.Sprintf("01JTASK%019d", seq.Add(1))
+			content := make([]byte, 0, len(prefix)+len(task)+3)
+			content = append(append(append(append(content, prefix...), '"'), task...), '"', '}')
+			wg.Add(1)
+			sp.Submit(artifacts.Artifact{
+				Kind: artifacts.KindTrace, Content: content, Metadata: meta,
+				Tags: []string{"sse", "task:" + task},
+			}, func(r artifacts.PutResult) {
+				if r.Err != nil {
+					b.Error(r.Err)
+				}
+				wg.Done()
+			})
+			if err := sp.WaitRoom(context.Background()); err != nil {
+				b.Error(err)
+			}
+		}
+	})
+	wg.Wait()
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+	b.StopTimer()
+	if err := sp.Close(context.Background()); err != nil {
+		b.Error(err)
+	}
+	if err := s.Close(); err != nil {
+		b.Error(err)
+	}
 }
