@@ -151,17 +151,19 @@ func (sp *Spool) write() {
 	var as []Artifact
 	for {
 		sp.mu.Lock()
-		batch, sp.pending = sp.pending, batch[:0]
-		closed := sp.closed
+		waiting, closed := len(sp.pending), sp.closed
 		sp.mu.Unlock()
-		if len(batch) == 0 {
+		if waiting == 0 {
 			if closed {
 				return
 			}
 			<-sp.wake
-			sp.linger()
 			continue
 		}
+		sp.linger()
+		sp.mu.Lock()
+		batch, sp.pending = sp.pending, batch[:0]
+		sp.mu.Unlock()
 		as = as[:0]
 		for _, it := range batch {
 			as = append(as, it.a)
@@ -185,8 +187,8 @@ func (sp *Spool) write() {
 	}
 }
 
-// linger gives the artifacts that follow the one that woke the writer a
-// moment to join its batch: a transaction per few artifacts rewrites the
+// linger gives the artifacts that follow the first of a batch a moment to
+// join it: a transaction per few artifacts rewrites the
 // same leaf pages and pays the commit again and again, while nobody waits
 // for the write itself (WaitRoom waits only for room). It returns early
 // once half the bound is waiting or the spool closes.
