@@ -98,3 +98,23 @@ func BenchmarkTokenJSON(b *testing.B) {
 		})
 	}
 }
+
+func TestFinishTrimsOnlyLargeSpareRoom(t *testing.T) {
+	is := is.New(t)
+	end := func(int) (string, []byte) { return "end", []byte(`{}`) }
+	big := NewLog()
+	big.Grow(1<<20, 1<<12)
+	_, err := big.AppendTokens([]string{"a", "b"})
+	is.NoErr(err) // tokens
+	_, err = big.Finish(end)
+	is.NoErr(err)                              // finished
+	is.Equal(cap(big.buf), len(big.buf))       // a megabyte of spare room is given back
+	is.Equal(cap(big.frames), len(big.frames)) // and so are 4,096 frame records
+	small := NewLog()
+	small.Grow(2<<10, 8)
+	_, err = small.AppendTokens([]string{"a", "b"})
+	is.NoErr(err) // tokens
+	_, err = small.Finish(end)
+	is.NoErr(err)                            // finished
+	is.True(cap(small.buf) > len(small.buf)) // a little room is not worth a copy
+}

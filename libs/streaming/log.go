@@ -254,14 +254,21 @@ func (l *Log) SSE() []byte {
 	return l.buf[:len(l.buf):len(l.buf)]
 }
 
+// trimSlack is the spare capacity a finished log keeps without a copy: a
+// copy to give back less costs more than it saves (a stream sized by Grow
+// ends with about that much room left).
+const trimSlack = 4 << 10
+
 // trimLocked releases the spare capacity of a finished log, which is kept
-// for the retention period. Readers still holding sub-slices of the old
-// buffer keep it alive; its bytes are equal to the new one's.
+// for the retention period, when it is worth a copy: more than a quarter of
+// the log and more than trimSlack. Readers still holding sub-slices of the
+// old buffer keep it alive; its bytes are equal to the new one's.
 func (l *Log) trimLocked() {
-	if spare := cap(l.buf) - len(l.buf); spare > len(l.buf)/4 {
+	if spare := cap(l.buf) - len(l.buf); spare > len(l.buf)/4 && spare > trimSlack {
 		l.buf = append(make([]byte, 0, len(l.buf)), l.buf...)
 	}
-	if spare := cap(l.frames) - len(l.frames); spare > len(l.frames)/4 {
+	const frameSize = 16 // bytes of a frameRec
+	if spare := cap(l.frames) - len(l.frames); spare > len(l.frames)/4 && spare*frameSize > trimSlack {
 		l.frames = append(make([]frameRec, 0, len(l.frames)), l.frames...)
 	}
 }

@@ -3,6 +3,7 @@ package tasks
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"time"
 
@@ -97,7 +98,11 @@ func (s *Service) storeTranscript(r *record) {
 	}
 	s.mu.Unlock()
 	sse := log.SSE()
-	content := make([]byte, 0, len(sse)+len(sse)/4+96)
+	buf, _ := s.transcriptBufs.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	content := slices.Grow((*buf)[:0], len(sse)+len(sse)/4+96)
 	content = append(content, `{"format":"text/event-stream","sse":`...)
 	content = artifacts.AppendString(content, string(sse))
 	content = append(content, `,"task_id":`...)
@@ -114,6 +119,8 @@ func (s *Service) storeTranscript(r *record) {
 		CreatedMs: s.now().UnixMilli(),
 	}, func(res artifacts.PutResult) {
 		defer s.runs.Done()
+		*buf = content[:0]
+		s.transcriptBufs.Put(buf)
 		if res.Err != nil {
 			taskEvent(s.deps.Log.Error(), &spec).Err(res.Err).Msg("store transcript")
 			return

@@ -66,11 +66,15 @@ type Service struct {
 	endedFIFO      []endedRef // finished tasks in end order, for retention
 	gauges         poolGauges // pools with published series
 
-	wake    chan struct{}
-	runs    sync.WaitGroup // run goroutines and transcript writes
-	loopCtx context.Context
-	stop    context.CancelFunc
-	loopWG  sync.WaitGroup
+	wake chan struct{}
+	// transcriptBufs recycles the buffers transcripts are built in: the
+	// store copies a document before its Submit callback runs, so the
+	// buffer is free again then.
+	transcriptBufs sync.Pool
+	runs           sync.WaitGroup // run goroutines and transcript writes
+	loopCtx        context.Context
+	stop           context.CancelFunc
+	loopWG         sync.WaitGroup
 }
 
 type endedRef struct {
