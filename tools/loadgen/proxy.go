@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// proxy is the in-process reverse proxy of the "proxy" target: the plain Go
-// relay the benchmarks compare orchestratord with.
+// proxy is the in-process reverse proxy of loadgen's "proxy" target (benchrun
+// runs the same handler as a process of its own, bin/relayproxy).
 type proxy struct {
 	url  *url.URL
 	srv  *http.Server
@@ -20,19 +20,19 @@ type proxy struct {
 	done chan struct{}
 }
 
-// startProxy serves an httputil.ReverseProxy to target on 127.0.0.1:0. It
-// flushes every write (FlushInterval -1) and buffers each request body before
-// proxying it: without that, Go 1.26 cuts a share of the streams right after
-// their first event (see docs/performance.md).
-func startProxy(target *url.URL, conns int) (*proxy, error) {
-	tr := newTransport(conns)
+// ProxyHandler is the plain Go relay the benchmarks compare orchestratord
+// with: an httputil.ReverseProxy to target over tr that flushes every write
+// (FlushInterval -1) and buffers each request body before proxying it:
+// without that, Go 1.26 cuts a share of the streams right after their first
+// event (see docs/performance.md).
+func ProxyHandler(target *url.URL, tr http.RoundTripper) http.Handler {
 	rp := &httputil.ReverseProxy{
 		Rewrite:       func(pr *httputil.ProxyRequest) { pr.SetURL(target) },
 		FlushInterval: -1,
 		Transport:     tr,
 		ErrorLog:      log.New(io.Discard, "", 0),
 	}
-	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			http.Error(w, "reading the request body: "+err.Error(), http.StatusBadRequest)
@@ -42,6 +42,16 @@ func startProxy(target *url.URL, conns int) (*proxy, error) {
 		r.ContentLength = int64(len(body))
 		rp.ServeHTTP(w, r)
 	})
+}
+
+// NewProxyTransport is the transport of a relay for conns concurrent
+// streams.
+func NewProxyTransport(conns int) *http.Transport { return newTransport(conns) }
+
+// startProxy serves ProxyHandler to target on 127.0.0.1:0, in this process.
+func startProxy(target *url.URL, conns int) (*proxy, error) {
+	tr := newTransport(conns)
+	handler := ProxyHandler(target, tr)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tr.CloseIdleConnections()

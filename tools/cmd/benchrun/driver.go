@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,9 +33,19 @@ type driver struct {
 // endpoint is a target of a scenario and where it is reached.
 type endpoint struct {
 	target loadgen.Target
+	client loadgen.Target // the load generator's target when not target itself
 	url    string
-	daemon *child // the measured process (orchd, admit, openai), or nil
+	daemon *child // the measured process (orchd, admit, openai, the relay), or nil
 	failed bool   // no further runs: it failed and the reason is recorded
+}
+
+// clientTarget is what the load generator is told to drive: the relay is
+// driven like the engine it stands in front of.
+func (ep endpoint) clientTarget() loadgen.Target {
+	if ep.client != "" {
+		return ep.client
+	}
+	return ep.target
 }
 
 // session runs every scenario in turn; it stops early when ctx is done.
@@ -63,13 +74,20 @@ func (d *driver) runScenario(ctx context.Context, sc scenario) ScenarioResult {
 	}
 	defer os.RemoveAll(dir)
 
-	var engine, daemon *child
+	var engine, relay, daemon *child
 	if sc.needsEngine() {
 		if engine, err = d.procs.startEngine(ctx, sc.tokenDelay); err != nil {
 			res.Errors = append(res.Errors, err.Error())
 			return res
 		}
 		defer d.stop(engine)
+	}
+	if engine != nil && slices.Contains(sc.targets, loadgen.TargetProxy) {
+		if relay, err = d.procs.startRelay(ctx, engine.url); err != nil {
+			res.Errors = append(res.Errors, "the relay proxy is left out: "+err.Error())
+		} else {
+			defer d.stop(relay)
+		}
 	}
 	if sc.needsDaemon() {
 		daemon, res.DaemonConfig, err = d.startDaemon(ctx, dir, sc, engine)
@@ -79,7 +97,7 @@ func (d *driver) runScenario(ctx context.Context, sc scenario) ScenarioResult {
 			defer d.stop(daemon)
 		}
 	}
-	eps := endpoints(sc, engine, daemon)
+	eps := endpoints(sc, engine, relay, daemon)
 	d.warmUp(ctx, sc, eps, &res)
 	for r := 1; r <= d.repeat && ctx.Err() == nil; r++ {
 		for i := range eps {
@@ -121,12 +139,14 @@ func (d *driver) startDaemon(ctx context.Context, dir string, sc scenario, engin
 }
 
 // endpoints lists the scenario's targets that have what they need.
-func endpoints(sc scenario, engine, daemon *child) []endpoint {
+func endpoints(sc scenario, engine, relay, daemon *child) []endpoint {
 	var eps []endpoint
 	for _, t := range sc.targets {
 		switch {
-		case (t == loadgen.TargetDirect || t == loadgen.TargetProxy) && engine != nil:
+		case t == loadgen.TargetDirect && engine != nil:
 			eps = append(eps, endpoint{target: t, url: engine.url})
+		case t == loadgen.TargetProxy && relay != nil:
+			eps = append(eps, endpoint{target: t, client: loadgen.TargetDirect, url: relay.url, daemon: relay})
 		case daemonTarget(t) && daemon != nil:
 			eps = append(eps, endpoint{target: t, url: daemon.url, daemon: daemon})
 		}
@@ -136,7 +156,7 @@ func endpoints(sc scenario, engine, daemon *child) []endpoint {
 
 // config is one run of ep.
 func (d *driver) config(sc scenario, ep endpoint, length time.Duration) loadgen.Config {
-	cfg := loadgen.Config{Target: ep.target, URL: ep.url, Concurrency: sc.concurrency, Duration: length,
+	cfg := loadgen.Config{Target: ep.clientTarget(), URL: ep.url, Concurrency: sc.concurrency, Duration: length,
 		Model: engineModel, MaxTokens: maxTokens, Timeout: d.requestTimeout}
 	if ep.daemon != nil {
 		cfg.PID = ep.daemon.pid()
@@ -176,6 +196,9 @@ func (d *driver) measure(ctx context.Context, sc scenario, repeat int, ep *endpo
 		}
 	}
 	rep, err := loadgen.Run(ctx, d.config(sc, *ep, d.duration))
+	if rep.Target != "" {
+		rep.Target = ep.target
+	}
 	if err != nil && rep.Target == "" {
 		d.fail(ep, res, fmt.Sprintf("%s run %d: %v", ep.target, repeat, err))
 		return

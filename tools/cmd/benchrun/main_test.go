@@ -28,9 +28,10 @@ const fakeTokens = 8
 
 // testBins are the binaries every test shares, built once.
 type testBins struct {
-	dir       string // holds simengine only
-	simengine string
-	self      string // this test binary
+	dir        string // holds simengine and relayproxy
+	simengine  string
+	relayproxy string
+	self       string // this test binary
 }
 
 // bins is set by TestMain before any test runs and never changed after.
@@ -58,11 +59,13 @@ func setupAndRun(m *testing.M) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	bins = testBins{dir: dir, simengine: filepath.Join(dir, "simengine"), self: self}
-	build := exec.Command("go", "build", "-o", bins.simengine, "../simengine")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return 0, fmt.Errorf("building simengine: %w", err)
+	bins = testBins{dir: dir, simengine: filepath.Join(dir, "simengine"), relayproxy: filepath.Join(dir, "relayproxy"), self: self}
+	for out, pkg := range map[string]string{bins.simengine: "../simengine", bins.relayproxy: "../relayproxy"} {
+		build := exec.Command("go", "build", "-o", out, pkg)
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return 0, fmt.Errorf("building %s: %w", pkg, err)
+		}
 	}
 	return goleakRun(m), nil
 }
@@ -81,13 +84,15 @@ func goleakRun(m *testing.M) int {
 	return code
 }
 
-// binDir makes a bin directory with the simulated engine and, when role is
-// set, the fake daemon as orchestratord.
+// binDir makes a bin directory with the simulated engine, the relay proxy
+// and, when withDaemon is set, the fake daemon as orchestratord.
 func binDir(t *testing.T, withDaemon bool) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.Symlink(bins.simengine, filepath.Join(dir, "simengine")); err != nil {
-		t.Fatal(err)
+	for _, b := range []string{bins.simengine, bins.relayproxy} {
+		if err := os.Symlink(b, filepath.Join(dir, filepath.Base(b))); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if withDaemon {
 		if err := os.Symlink(bins.self, filepath.Join(dir, "orchestratord")); err != nil {

@@ -64,7 +64,7 @@ func writeSetup(m *mdWriter, r Result) {
 		st.EngineSlots, st.MaxTokens, msText(st.WarmupMs), st.Repeat, msText(st.DurationMs))
 	m.f("- orchestratord: a fresh process per scenario, one static vllm pool of %d slots, queue policy reject, "+
 		"events.retention_ms %d (finished event logs kept that long).\n", st.EngineSlots, st.RetentionMs)
-	m.f("- proxy: loadgen's in-process `httputil.ReverseProxy` (FlushInterval -1, request body buffered).\n")
+	m.f("- proxy: `bin/relayproxy`, a process of its own: `httputil.ReverseProxy` (FlushInterval -1, request body buffered) in front of the same engine; its CPU per stream and peak RSS are measured like orchestratord's.\n")
 	m.f("- orchestratord is reached through `POST /v2/tasks` and the task's event stream; openai is the same daemon " +
 		"through `POST /v1/chat/completions` streamed (a token per chunk with non-empty `delta.content`, " +
 		"complete at `data: [DONE]`).\n")

@@ -65,6 +65,12 @@ func (p procs) startEngine(ctx context.Context, tokenDelay time.Duration) (*chil
 	return startChild(ctx, "simengine", filepath.Join(p.bin, "simengine"), engineArgs(tokenDelay), p.env, p.startTimeout)
 }
 
+// startRelay starts bin/relayproxy in front of the engine at engineURL.
+func (p procs) startRelay(ctx context.Context, engineURL string) (*child, error) {
+	return startChild(ctx, "relayproxy", filepath.Join(p.bin, "relayproxy"),
+		[]string{"--addr", "127.0.0.1:0", "--target", engineURL, "--conns", strconv.Itoa(engineSlots)}, p.env, p.startTimeout)
+}
+
 // daemonSpec is what a scenario's orchestratord is configured with.
 type daemonSpec struct {
 	dataDir       string
