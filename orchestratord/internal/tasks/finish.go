@@ -51,6 +51,11 @@ func (s *Service) finish(r *record, t terminal, state State) bool {
 	r.ended = now
 	r.tokensOut = t.tokensOut(frames)
 	r.errCode, r.errMessage = t.code()
+	// A finished record is kept for status and idempotent re-submission
+	// (events.retention_ms, up to events.max_retained of them), which need
+	// neither the prompt nor the messages: dropping them bounds that memory
+	// by metadata, not by prompt length.
+	r.spec.Prompt, r.spec.Messages, r.spec.Stop = "", nil, nil
 	s.endedFIFO = append(s.endedFIFO, endedRef{id: r.spec.ID, ended: now})
 	e := ended{
 		state: state, poolID: r.poolID, nodeID: r.nodeID, engine: r.engine,

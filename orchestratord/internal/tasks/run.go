@@ -24,6 +24,7 @@ func (s *Service) run(r *record) {
 		s.mu.Lock()
 		ctx, poolID, log := r.runCtx, r.poolID, r.log
 		view, ok := s.viewLocked(poolID)
+		req := s.engineRequest(r) // under the lock: finish drops the prompt
 		s.mu.Unlock()
 		var (
 			res engine.Result
@@ -40,7 +41,7 @@ func (s *Service) run(r *record) {
 			var client engine.Client
 			client, err = s.deps.Engines.Client(view)
 			if err == nil {
-				res, err = client.Generate(ctx, s.engineRequest(r), s.emitter(r, log))
+				res, err = client.Generate(ctx, req, s.emitter(r, log))
 			}
 		}
 		if s.retry(r, err) {

@@ -333,3 +333,26 @@ func TestQueuePolicies(t *testing.T) {
 	_, err = h.svc.Admit(context.Background(), req(func(r *wire.TaskRequest) { r.Priority = wire.PriorityBatch }))
 	is.True(err != nil) // nothing of equal or lower priority to evict
 }
+
+func TestAFinishedRecordKeepsNoPrompt(t *testing.T) {
+	is := is.New(t)
+	var sent engine.Request
+	eng := &fakeClient{name: "llamacpp", closed: make(chan struct{}), generate: func(_ context.Context, r engine.Request, emit func([]string) error) (engine.Result, error) {
+		sent = r
+		return engine.Result{TokensOut: 1}, emit([]string{"x"})
+	}}
+	h := newHarness(t, Options{}, fakeEngines{"p1": eng}, pool("p1", 1))
+	adm, err := h.svc.Admit(context.Background(), req(func(r *wire.TaskRequest) { r.Prompt = "a long private prompt" }))
+	is.NoErr(err)
+	waitEnd(t, h, adm.TaskID)
+	is.Equal(sent.Prompt, "a long private prompt") // the engine got the prompt
+	h.svc.mu.Lock()
+	r := h.svc.tasks[adm.TaskID]
+	prompt, msgs, id := r.spec.Prompt, r.spec.Messages, r.spec.ID
+	h.svc.mu.Unlock()
+	is.Equal(prompt, "")     // the retained record keeps no prompt
+	is.Equal(len(msgs), 0)   // nor messages
+	is.Equal(id, adm.TaskID) // but its identity
+	_, err = h.svc.Status(context.Background(), adm.TaskID)
+	is.NoErr(err) // and its status
+}
