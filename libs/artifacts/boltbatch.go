@@ -45,16 +45,16 @@ func (s *BoltStore) PutBatch(ctx context.Context, as []Artifact) []PutResult {
 		doc  Artifact
 		data []byte
 	}
-	todo := make([]prepared, 0, len(as))
+	toWrite := make([]prepared, 0, len(as))
 	for i, a := range as {
 		doc, data, err := s.opts.prepare(a)
 		if err != nil {
 			res[i].Err = err
 			continue
 		}
-		todo = append(todo, prepared{i: i, doc: doc, data: data})
+		toWrite = append(toWrite, prepared{i: i, doc: doc, data: data})
 	}
-	if len(todo) == 0 {
+	if len(toWrite) == 0 {
 		return res
 	}
 	written := 0
@@ -64,7 +64,7 @@ func (s *BoltStore) PutBatch(ctx context.Context, as []Artifact) []PutResult {
 		if err != nil {
 			return err
 		}
-		for _, p := range todo {
+		for _, p := range toWrite {
 			key := rawID(p.doc.ID)
 			at, v, _ := b.lookup(key, p.doc.ID) // a dangling index entry is replaced below
 			if v != nil {
@@ -83,7 +83,7 @@ func (s *BoltStore) PutBatch(ctx context.Context, as []Artifact) []PutResult {
 		return nil
 	})
 	if err != nil {
-		for _, p := range todo {
+		for _, p := range toWrite {
 			res[p.i] = PutResult{Err: fmt.Errorf("artifacts: write %s: %w", p.doc.ID, err)}
 		}
 		return res
