@@ -55,7 +55,7 @@ run: build
 # comparison (direct engine / plain reverse proxy / orchestratord).
 BENCHTIME ?= 300ms
 bench: build
-	@for m in libs/admission libs/placement libs/streaming libs/engine libs/metrics libs/nodeapi libs/sessions; do \
+	@for m in libs/admission libs/placement libs/streaming libs/engine libs/metrics libs/nodeapi libs/sessions libs/artifacts libs/catalog; do \
 		(cd $$m && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...) || exit 1; done
 	BIN=bin tools/scripts/bench.sh
 
