@@ -22,7 +22,8 @@ const clientScript = "openai.test.mjs"
 // TestOfficialOpenAIClient runs tools/openai-e2e with the official openai
 // npm client against a real daemon: streamed and non-streamed chat and
 // completions, a 429 surfaced as RateLimitError, and an abort through
-// AbortController that cancels the task.
+// AbortController that cancels the task and closes the engine request
+// within 200 ms (the script polls the simulated engine's /_sim/stats).
 func TestOfficialOpenAIClient(t *testing.T) {
 	node, errNode := exec.LookPath("node")
 	npm, errNpm := exec.LookPath("npm")
@@ -53,7 +54,7 @@ func TestOfficialOpenAIClient(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=tap", clientScript)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "ORCHD_URL="+o.URL, "ORCHD_MODEL=tiny")
+	cmd.Env = append(os.Environ(), "ORCHD_URL="+o.URL, "ORCHD_MODEL=tiny", "ORCHD_SIM_URL="+sim.URL)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("node --test %s: %v\n%s\ndaemon log:\n%s", clientScript, err, out, o.Logs())

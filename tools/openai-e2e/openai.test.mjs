@@ -3,7 +3,10 @@
 // (default "tiny") with one slot, a queue of capacity 1 and a slow engine, so
 // that two long streams fill it:
 //
-//   ORCHD_URL=http://127.0.0.1:8080 node --test openai.test.mjs
+//   ORCHD_URL=http://127.0.0.1:8080 [ORCHD_SIM_URL=http://127.0.0.1:8081] node --test openai.test.mjs
+//
+// With ORCHD_SIM_URL (a simulated engine's base URL) the abort test also
+// checks that the engine request is closed within 200 ms.
 //
 // The Go e2e test TestOfficialOpenAIClient starts that setup and runs this.
 import { test } from 'node:test';
@@ -16,6 +19,9 @@ if (!base) {
 }
 const model = process.env.ORCHD_MODEL || 'tiny';
 const token = process.env.ORCHD_API_TOKEN || 'no-token';
+// The simulated engine behind the pool, when the runner gives it: its
+// /_sim/stats counts the requests whose client (orchestratord) closed them.
+const sim = process.env.ORCHD_SIM_URL;
 
 function client(opts = {}) {
   return new OpenAI({ apiKey: token, baseURL: `${base}/v1`, maxRetries: 0, timeout: 30_000, ...opts });
@@ -26,6 +32,12 @@ const messages = [{ role: 'user', content: 'Say something.' }];
 // taskOf returns the task id a completion id carries.
 function taskOf(id) {
   return id.replace(/^(chatcmpl|cmpl)-/, '');
+}
+
+async function engineClosed() {
+  const res = await fetch(`${sim}/_sim/stats`);
+  assert.equal(res.status, 200);
+  return (await res.json()).client_closed;
 }
 
 async function taskState(id) {
@@ -137,8 +149,16 @@ test('a full queue is a RateLimitError, and an abort cancels the task', async ()
 
   // On abort the client ends the iteration quietly (no error), having
   // closed the connection: the daemon cancels the task at once.
+  const closedBefore = sim ? await engineClosed() : 0;
+  const abortedAt = Date.now();
   running.abort();
   for (let r = await it.next(); !r.done; r = await it.next());
+  if (sim) {
+    // The engine request is closed within 200 ms of the abort (issue 6).
+    await eventually('the engine request closed', async () => (await engineClosed()) > closedBefore, 1_000);
+    const took = Date.now() - abortedAt;
+    assert.ok(took <= 200, `the engine request closed ${took} ms after the abort`);
+  }
   await eventually('the aborted task canceled', async () => (await taskState(id)) === 'canceled');
 
   queued.abort();
