@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/rs/zerolog"
 
 	"github.com/orchestratord/orchestratord/contracts/wire"
 	"github.com/orchestratord/orchestratord/libs/artifacts"
@@ -71,15 +70,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	logger := zerolog.Ctx(c.Request().Context())
 	if errors.Is(err, context.Canceled) || errors.Is(c.Request().Context().Err(), context.Canceled) {
-		logger.Debug().Err(err).Msg("client went away")
+		withCorrelation(s.deps.Log.Debug(), c).Err(err).Msg("client went away")
 		return
 	}
 	p := toProblem(err)
 	status := p.Status()
 	if p.Code == wire.CodeInternal {
-		logger.Error().Err(err).Msg("internal error")
+		withCorrelation(s.deps.Log.Error(), c).Err(err).Msg("internal error")
 	}
 	h := c.Response().Header()
 	if status == http.StatusTooManyRequests {
