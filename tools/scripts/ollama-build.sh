@@ -29,13 +29,19 @@ need=()
 [[ -f /usr/include/nlohmann/json_fwd.hpp ]] || need+=(nlohmann-json3-dev)
 [[ -f /usr/include/stb/stb_image.h ]] || need+=(libstb-dev)
 if ((${#need[@]})); then
+	as_root=()
 	if [[ $(id -u) -ne 0 ]]; then
-		echo "ollama-build: missing Debian packages ${need[*]} (run as root or install them)" >&2
-		exit 1
+		if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+			as_root=(sudo -n)
+		else
+			echo "ollama-build: missing Debian packages ${need[*]} (run as root, allow sudo, or install them)" >&2
+			exit 1
+		fi
 	fi
 	echo "ollama-build: installing ${need[*]}" >&2
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y -q "${need[@]}" >&2 || { apt-get update -q >&2 && apt-get install -y -q "${need[@]}" >&2; }
+	"${as_root[@]}" apt-get install -y -q "${need[@]}" >&2 ||
+		{ "${as_root[@]}" apt-get update -q >&2 && "${as_root[@]}" apt-get install -y -q "${need[@]}" >&2; }
 fi
 
 mkdir -p "$cache"
