@@ -1,6 +1,7 @@
 package artifacts
 
 import (
+	"bytes"
 	"math"
 	"strings"
 	"unicode/utf8"
@@ -14,6 +15,15 @@ func AppendString(dst []byte, s string) []byte {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
 	return appendString(dst, s)
+}
+
+// AppendBytes is AppendString for text held in a byte slice, without
+// copying it into a string first.
+func AppendBytes(dst, b []byte) []byte {
+	if !utf8.Valid(b) {
+		b = bytes.ToValidUTF8(b, []byte("\uFFFD"))
+	}
+	return appendString(dst, b)
 }
 
 // AppendCanonicalNumber appends f to dst as a canonical (RFC 8785) JSON

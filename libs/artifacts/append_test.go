@@ -58,6 +58,8 @@ func TestAppendStringIsCanonical(t *testing.T) {
 			again, err := artifacts.Canonical(got)
 			is.NoErr(err)                    // a valid JSON string
 			is.Equal(string(again), tt.want) // already canonical
+			fromBytes := artifacts.AppendBytes([]byte("x"), []byte(tt.in))
+			is.Equal(string(fromBytes), "x"+tt.want) // AppendBytes writes the same
 		})
 	}
 }

@@ -11,7 +11,7 @@ const hexDigits = "0123456789abcdef"
 // appendString writes s as JSON.stringify does: '"' and '\\' escaped, the
 // control characters U+0000–U+001F as \b \t \n \f \r or \u00xx (lowercase
 // hex), every other character as literal UTF-8. s must be valid UTF-8.
-func appendString(dst []byte, s string) []byte {
+func appendString[T string | []byte](dst []byte, s T) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {

@@ -96,7 +96,9 @@ func (s *Service) finish(r *record, t terminal, state State) bool {
 // readers are served from the transcript.
 func (s *Service) storeTranscript(r *record) {
 	s.mu.Lock()
-	log, spec := r.log, r.spec
+	// spec points into the record: the fields read here (id, session,
+	// model, correlation) never change after admission, so no copy.
+	log, spec := r.log, &r.spec
 	meta := wire.TranscriptMetadata{
 		Engine: wire.Engine(r.engine), EngineVersion: r.engineVersion, PoolID: r.poolID,
 		NodeID: r.nodeID, ModelRef: spec.Model,
@@ -109,7 +111,7 @@ func (s *Service) storeTranscript(r *record) {
 	}
 	content := slices.Grow((*buf)[:0], len(sse)+len(sse)/4+96)
 	content = append(content, `{"format":"text/event-stream","sse":`...)
-	content = artifacts.AppendString(content, string(sse))
+	content = artifacts.AppendBytes(content, sse)
 	content = append(content, `,"task_id":`...)
 	content = artifacts.AppendString(content, spec.ID)
 	content = append(content, '}')
@@ -127,7 +129,7 @@ func (s *Service) storeTranscript(r *record) {
 		*buf = content[:0]
 		s.transcriptBufs.Put(buf)
 		if res.Err != nil {
-			taskEvent(s.deps.Log.Error(), &spec).Err(res.Err).Msg("store transcript")
+			taskEvent(s.deps.Log.Error(), spec).Err(res.Err).Msg("store transcript")
 			return
 		}
 		s.mu.Lock()
