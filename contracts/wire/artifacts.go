@@ -71,11 +71,13 @@ type Artifact struct {
 	Metadata  json.RawMessage `json:"metadata,omitempty"`
 }
 
-// TranscriptMetadata is the metadata of a task's transcript artifact.
+// TranscriptMetadata is the metadata of a task's transcript artifact. Its
+// fields are in the order of their JSON names, so that encoding/json writes
+// it in canonical form (RFC 8785 sorts keys) and the store keeps it as is.
 type TranscriptMetadata struct {
 	Engine        Engine `json:"engine,omitempty"`
 	EngineVersion string `json:"engine_version,omitempty"`
-	PoolID        string `json:"pool_id,omitempty"`
-	NodeID        string `json:"node_id,omitempty"`
 	ModelRef      string `json:"model_ref,omitempty"`
+	NodeID        string `json:"node_id,omitempty"`
+	PoolID        string `json:"pool_id,omitempty"`
 }
