@@ -22,6 +22,7 @@ type ServeOption func(*serveConfig)
 type serveConfig struct {
 	keepAlive time.Duration
 	verbose   bool
+	lazyEnd   bool
 }
 
 // WithKeepAlive sets the idle interval after which Serve writes
@@ -34,6 +35,14 @@ func WithKeepAlive(d time.Duration) ServeOption {
 // with AppendVerbose.
 func WithVerbose(v bool) ServeOption {
 	return func(c *serveConfig) { c.verbose = v }
+}
+
+// WithoutFinalFlush makes Serve return after writing the terminal frame
+// without flushing it, for a caller that ends the response right after: an
+// HTTP/1.1 handler's return flushes the last frames together with the end of
+// the chunked body, one write to the connection instead of two.
+func WithoutFinalFlush() ServeOption {
+	return func(c *serveConfig) { c.lazyEnd = true }
 }
 
 // Serve writes the frames of log after `after` to w as SSE. It returns nil
@@ -51,7 +60,8 @@ func Serve(ctx context.Context, w io.Writer, flush func() error, log *Log, after
 	for _, opt := range opts {
 		opt(&cfg)
 	}
-	s := server{w: w, flush: flush, log: log, verbose: cfg.verbose, keepAlive: cfg.keepAlive, wake: make(chan struct{}, 1)}
+	s := server{w: w, flush: flush, log: log, verbose: cfg.verbose, keepAlive: cfg.keepAlive, lazyEnd: cfg.lazyEnd,
+		wake: make(chan struct{}, 1)}
 	log.subscribe(s.wake)
 	defer log.unsubscribe(s.wake)
 	if s.keepAlive > 0 {
@@ -67,6 +77,7 @@ type server struct {
 	flush   func() error // nil: nothing to flush
 	log     *Log
 	verbose bool
+	lazyEnd bool          // the terminal frame is left for the caller to flush
 	wake    chan struct{} // subscribed to log, capacity 1
 	scratch []byte        // verbose frames are assembled here
 
@@ -91,7 +102,7 @@ func (s *server) run(ctx context.Context, after uint64) error {
 			pending = true
 		}
 		if finished {
-			return s.flushIf(pending)
+			return s.flushIf(pending && !s.lazyEnd)
 		}
 		if pending {
 			// Write again before flushing when frames arrived during the

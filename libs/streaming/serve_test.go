@@ -52,6 +52,24 @@ func TestServeCoalescesFinishedLog(t *testing.T) {
 	is.Equal(flushes, 1) // one flush
 }
 
+func TestServeWithoutFinalFlushLeavesTheEndToTheCaller(t *testing.T) {
+	is := is.New(t)
+	log := streaming.NewLog()
+	w := newRecorder()
+	s := startServe(t, w, log, 0, streaming.WithoutFinalFlush())
+	_, err := log.AppendTokens([]string{"x"})
+	is.NoErr(err)          // one token
+	is.True(awaitFlush(w)) // flushed on its own: the stream goes on
+	_, err = log.Finish(endFrame)
+	is.NoErr(err)      // Finish
+	is.NoErr(s.wait()) // Serve returns nil after the terminal frame
+	writes, flushes := w.counts()
+	is.Equal(writes, 2)  // the token, then the terminal frame
+	is.Equal(flushes, 1) // the terminal frame is not flushed
+	want, _, _ := log.ReadFrom(0, false, nil)
+	is.Equal(w.String(), string(want)) // the whole stream was written
+}
+
 func TestServeFlushesEachTokenWhenIdle(t *testing.T) {
 	is := is.New(t)
 	log := streaming.NewLog()

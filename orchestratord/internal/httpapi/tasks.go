@@ -83,7 +83,10 @@ func (s *Server) taskEvents(c echo.Context) error {
 	budget.SetHeaders(h)
 	resp.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(resp.Writer)
-	err = streaming.Serve(ctx, resp.Writer, rc.Flush, log, after, streaming.WithVerbose(verbose), streaming.WithKeepAlive(s.deps.KeepAlive))
+	// The handler's return flushes the terminal frame with the end of the
+	// chunked body.
+	err = streaming.Serve(ctx, resp.Writer, rc.Flush, log, after, streaming.WithVerbose(verbose),
+		streaming.WithKeepAlive(s.deps.KeepAlive), streaming.WithoutFinalFlush())
 	if err != nil && ctx.Err() != nil {
 		return nil // the reader went away; a /v2 task keeps running
 	}
