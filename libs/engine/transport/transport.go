@@ -32,8 +32,12 @@ const (
 	DefaultMaxIdlePerHost = 1024
 	DefaultIdleTimeout    = 90 * time.Second
 	DefaultDialTimeout    = 5 * time.Second
-	readBufferSize        = 4 << 10
-	writeBufferSize       = 4 << 10
+	// readBufferSize: a saturated engine has a whole stream's chunks
+	// (16 KB for 64 OpenAI chunks) ready at once; 16 KiB takes them in one
+	// read where 4 KiB took four (10.3 → 7.4 reads per stream at 256
+	// streams).
+	readBufferSize  = 16 << 10
+	writeBufferSize = 4 << 10
 	// maxHeadBytes bounds the status line and headers of an answer.
 	maxHeadBytes = 1 << 20
 )
