@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/textproto"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -16,55 +17,61 @@ import (
 // errBodyClosed is returned by a Read after Close.
 var errBodyClosed = errors.New("transport: read on closed response body")
 
-// writeRequest writes req as HTTP/1.1 with a Content-Length framed body.
-func writeRequest(w *bufio.Writer, req *http.Request) error {
-	var payload []byte
-	if req.Body != nil && req.Body != http.NoBody {
-		var err error
-		if req.ContentLength > 0 {
-			payload = make([]byte, req.ContentLength)
-			_, err = io.ReadFull(req.Body, payload)
-		} else {
-			payload, err = io.ReadAll(req.Body)
-		}
-		_ = req.Body.Close()
-		if err != nil {
-			return fmt.Errorf("transport: read the request body: %w", err)
-		}
-	}
+// appendRequest appends req to dst as HTTP/1.1 with a Content-Length framed
+// body, so that the request goes out in one write.
+func appendRequest(dst []byte, req *http.Request) ([]byte, error) {
 	host := req.Host
 	if host == "" {
 		host = req.URL.Host
 	}
-	w.WriteString(req.Method)
-	w.WriteByte(' ')
-	w.WriteString(req.URL.RequestURI())
-	w.WriteString(" HTTP/1.1\r\nHost: ")
-	w.WriteString(host)
-	w.WriteString("\r\n")
+	dst = append(dst, req.Method...)
+	dst = append(dst, ' ')
+	dst = append(dst, req.URL.RequestURI()...)
+	dst = append(dst, " HTTP/1.1\r\nHost: "...)
+	dst = append(dst, host...)
+	dst = append(dst, "\r\n"...)
 	for k, vs := range req.Header {
 		switch k {
 		case "Host", "Content-Length", "Transfer-Encoding", "Connection":
 			continue
 		}
 		for _, v := range vs {
-			w.WriteString(k)
-			w.WriteString(": ")
-			w.WriteString(v)
-			w.WriteString("\r\n")
+			dst = append(dst, k...)
+			dst = append(dst, ": "...)
+			dst = append(dst, v...)
+			dst = append(dst, "\r\n"...)
 		}
 	}
 	if req.Close {
-		w.WriteString("Connection: close\r\n")
+		dst = append(dst, "Connection: close\r\n"...)
 	}
-	if payload != nil || req.Method == http.MethodPost || req.Method == http.MethodPut || req.Method == http.MethodPatch {
-		w.WriteString("Content-Length: ")
-		w.WriteString(strconv.Itoa(len(payload)))
-		w.WriteString("\r\n")
+	hasBody := req.Body != nil && req.Body != http.NoBody
+	if !hasBody {
+		if req.Method == http.MethodPost || req.Method == http.MethodPut || req.Method == http.MethodPatch {
+			dst = append(dst, "Content-Length: 0\r\n"...)
+		}
+		return append(dst, "\r\n"...), nil
 	}
-	w.WriteString("\r\n")
-	_, err := w.Write(payload)
-	return err
+	defer func() { _ = req.Body.Close() }()
+	if req.ContentLength > 0 {
+		dst = append(dst, "Content-Length: "...)
+		dst = strconv.AppendInt(dst, req.ContentLength, 10)
+		dst = append(dst, "\r\n\r\n"...)
+		n := len(dst)
+		dst = slices.Grow(dst, int(req.ContentLength))[:n+int(req.ContentLength)]
+		if _, err := io.ReadFull(req.Body, dst[n:]); err != nil {
+			return dst, fmt.Errorf("transport: read the request body: %w", err)
+		}
+		return dst, nil
+	}
+	payload, err := io.ReadAll(req.Body)
+	if err != nil {
+		return dst, fmt.Errorf("transport: read the request body: %w", err)
+	}
+	dst = append(dst, "Content-Length: "...)
+	dst = strconv.AppendInt(dst, int64(len(payload)), 10)
+	dst = append(dst, "\r\n\r\n"...)
+	return append(dst, payload...), nil
 }
 
 // readHead reads the status line and headers of an answer.
