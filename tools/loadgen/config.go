@@ -60,6 +60,11 @@ type Config struct {
 	PID int
 	// Timeout bounds one request, its stream included.
 	Timeout time.Duration
+	// Stagger spreads the clients' first requests evenly over this long
+	// (client i of n starts i×Stagger/n after the run), so that closed-loop
+	// clients of equally long streams arrive like independent users instead
+	// of in lockstep bursts of Concurrency requests (0: all start at once).
+	Stagger time.Duration
 }
 
 // withDefaults fills the optional fields.
@@ -101,6 +106,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: max tokens must be >= 1, got %d", ErrInvalidConfig, c.MaxTokens)
 	case c.Timeout < 0:
 		return fmt.Errorf("%w: timeout must be >= 0", ErrInvalidConfig)
+	case c.Stagger < 0:
+		return fmt.Errorf("%w: stagger must be >= 0", ErrInvalidConfig)
 	case c.PID < 0:
 		return fmt.Errorf("%w: pid must be >= 0", ErrInvalidConfig)
 	}

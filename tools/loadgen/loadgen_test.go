@@ -91,6 +91,35 @@ func TestDurationBound(t *testing.T) {
 	is.True(rep.ElapsedMs < 2000)  // and stopped soon after
 }
 
+func TestStartOffsetsSpreadEvenly(t *testing.T) {
+	tests := []struct {
+		i, n    int
+		stagger time.Duration
+		want    time.Duration
+	}{
+		{0, 4, 400 * time.Millisecond, 0},
+		{1, 4, 400 * time.Millisecond, 100 * time.Millisecond},
+		{3, 4, 400 * time.Millisecond, 300 * time.Millisecond},
+		{63, 64, 320 * time.Millisecond, 315 * time.Millisecond},
+		{5, 8, 0, 0},
+	}
+	for _, tt := range tests {
+		is := is.New(t)
+		is.Equal(startOffset(tt.i, tt.n, tt.stagger), tt.want) // i×stagger/n
+	}
+}
+
+func TestStaggeredRunCompletesEveryRequest(t *testing.T) {
+	is := is.New(t)
+	_, url := startEngine(t)
+	rep, err := Run(context.Background(), Config{Target: TargetDirect, URL: url, Concurrency: 4, Requests: 8,
+		MaxTokens: 4, Stagger: 20 * time.Millisecond})
+	is.NoErr(err)                    // the run went through
+	is.Equal(rep.Requests, int64(8)) // every request, the late starters' included
+	is.Equal(rep.Errors, int64(0))   // none failed
+	is.True(rep.ElapsedMs >= 15)     // the last client started 15 ms in
+}
+
 // fakeOrchd is a minimal /v2/tasks server: each task streams max_tokens token
 // frames, then the terminal frame chosen by ending ("end", "error" or "" for
 // none).
@@ -212,6 +241,7 @@ func TestConfigValidation(t *testing.T) {
 		{"negative duration", func(c *Config) { c.Duration = -time.Second }},
 		{"max tokens", func(c *Config) { c.MaxTokens = -1 }},
 		{"pid", func(c *Config) { c.PID = -1 }},
+		{"stagger", func(c *Config) { c.Stagger = -time.Millisecond }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -56,7 +56,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i, c := range clients {
-		wg.Go(func() { results[i] = loop(ctx, cfg, c, start, &issued) })
+		wg.Go(func() { results[i] = loop(ctx, cfg, c, start, startOffset(i, cfg.Concurrency, cfg.Stagger), &issued) })
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
@@ -78,9 +78,24 @@ type tally struct {
 	samples                        []string
 }
 
-// loop is one closed-loop client: a request, its whole answer, the next.
-func loop(ctx context.Context, cfg Config, c *client, start time.Time, issued *atomic.Int64) tally {
+// startOffset is when client i of n issues its first request, relative to
+// the start of the run: evenly spread over stagger.
+func startOffset(i, n int, stagger time.Duration) time.Duration {
+	return time.Duration(int64(stagger) * int64(i) / int64(n))
+}
+
+// loop is one closed-loop client: after offset, a request, its whole answer,
+// the next.
+func loop(ctx context.Context, cfg Config, c *client, start time.Time, offset time.Duration, issued *atomic.Int64) tally {
 	var t tally
+	if offset > 0 {
+		wait := time.NewTimer(offset)
+		select {
+		case <-ctx.Done():
+		case <-wait.C:
+		}
+		wait.Stop()
+	}
 	for ctx.Err() == nil {
 		if cfg.Requests > 0 && issued.Add(1) > int64(cfg.Requests) {
 			break

@@ -6,13 +6,15 @@
 // a markdown report (or JSON) with the machine, the exact command, every run
 // and the best and median of each point.
 //
-//	benchrun --bin bin --duration 5s --repeat 2 --scenarios c1,saturated,unsaturated,rss512,admit
+//	benchrun --bin bin --duration 5s --repeat 2 --scenarios c1,saturated,unsaturated,lockstep,rss512,admit
 //
 // Scenarios: c1 (one stream at a time: TTFT added), saturated (256 streams,
 // no delay between tokens: tokens/s against direct, and orchestratord's
 // OpenAI-compatible POST /v1/chat/completions measured after its /v2 API,
 // with the ratio of the two), unsaturated (64 streams,
-// 5 ms between tokens: TTFT added), rss512 (512 streams: orchestratord CPU per
+// 5 ms between tokens, the clients' first requests spread over one stream's
+// length: TTFT added), lockstep (the same with every client starting at
+// once, so that they arrive in bursts of 64: TTFT added), rss512 (512 streams: orchestratord CPU per
 // stream and peak RSS) and admit (POST /v2/tasks per second against a daemon
 // whose only pool is a closed port, so every task stays queued).
 //

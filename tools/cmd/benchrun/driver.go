@@ -157,7 +157,7 @@ func endpoints(sc scenario, engine, relay, daemon *child) []endpoint {
 // config is one run of ep.
 func (d *driver) config(sc scenario, ep endpoint, length time.Duration) loadgen.Config {
 	cfg := loadgen.Config{Target: ep.clientTarget(), URL: ep.url, Concurrency: sc.concurrency, Duration: length,
-		Model: engineModel, MaxTokens: maxTokens, Timeout: d.requestTimeout}
+		Model: engineModel, MaxTokens: maxTokens, Timeout: d.requestTimeout, Stagger: sc.stagger}
 	if ep.daemon != nil {
 		cfg.PID = ep.daemon.pid()
 	}

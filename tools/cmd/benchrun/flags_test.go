@@ -21,14 +21,14 @@ func names(ss []scenario) []string {
 func TestParseFlagsDefaults(t *testing.T) {
 	is := is.New(t)
 	o, err := parseFlags(nil, io.Discard)
-	is.NoErr(err)                                                                               // no flags is valid
-	is.Equal(o.bin, "bin")                                                                      // default bin directory
-	is.Equal(o.duration, 5*time.Second)                                                         // default run length
-	is.Equal(o.repeat, 2)                                                                       // every point twice
-	is.Equal(o.warmup, time.Second)                                                             // a warm-up per target
-	is.Equal(names(o.scenarios), []string{"c1", "saturated", "unsaturated", "rss512", "admit"}) // all, in order
-	is.True(!o.jsonOut)                                                                         // markdown by default
-	is.Equal(o.outFile, "")                                                                     // no file
+	is.NoErr(err)                                                                                           // no flags is valid
+	is.Equal(o.bin, "bin")                                                                                  // default bin directory
+	is.Equal(o.duration, 5*time.Second)                                                                     // default run length
+	is.Equal(o.repeat, 2)                                                                                   // every point twice
+	is.Equal(o.warmup, time.Second)                                                                         // a warm-up per target
+	is.Equal(names(o.scenarios), []string{"c1", "saturated", "unsaturated", "lockstep", "rss512", "admit"}) // all, in order
+	is.True(!o.jsonOut)                                                                                     // markdown by default
+	is.Equal(o.outFile, "")                                                                                 // no file
 }
 
 func TestParseFlagsValues(t *testing.T) {
@@ -89,6 +89,7 @@ func TestScenarioCatalogue(t *testing.T) {
 		{"c1", 1, 0, true, true},
 		{"saturated", 256, 0, true, true},
 		{"unsaturated", 64, 5 * time.Millisecond, true, true},
+		{"lockstep", 64, 5 * time.Millisecond, true, true},
 		{"rss512", 512, 0, true, true},
 		{"admit", 32, 0, false, true},
 	}

@@ -11,6 +11,7 @@ const (
 	scenarioC1          = "c1"
 	scenarioSaturated   = "saturated"
 	scenarioUnsaturated = "unsaturated"
+	scenarioLockstep    = "lockstep"
 	scenarioRSS512      = "rss512"
 	scenarioAdmit       = "admit"
 )
@@ -23,12 +24,19 @@ type scenario struct {
 	concurrency int
 	// tokenDelay is the simulated engine's pause between tokens.
 	tokenDelay time.Duration
+	// stagger spreads the clients' first requests over this long (see
+	// loadgen.Config.Stagger); 0 starts them together.
+	stagger time.Duration
 	// targets run in this order within each repeat.
 	targets []loadgen.Target
 	// throughput: the point is about tokens/s against direct; latency: about
 	// TTFT added to direct's.
 	throughput, latency bool
 }
+
+// unsaturatedDelay is the engine's pause between tokens when the machine is
+// not saturated.
+const unsaturatedDelay = 5 * time.Millisecond
 
 // streamTargets are the three relays every streaming scenario compares.
 func streamTargets() []loadgen.Target {
@@ -42,8 +50,16 @@ func scenarios() []scenario {
 			targets: streamTargets(), throughput: true, latency: true},
 		{name: scenarioSaturated, title: "256 concurrent streams, no delay between tokens", concurrency: 256,
 			targets: append(streamTargets(), loadgen.TargetOpenAI), throughput: true},
-		{name: scenarioUnsaturated, title: "64 concurrent streams, 5 ms between tokens", concurrency: 64,
-			tokenDelay: 5 * time.Millisecond, targets: streamTargets(), latency: true},
+		// Closed-loop clients of equally long streams that start together
+		// stay in lockstep: every 320 ms all 64 arrive at once, and TTFT
+		// measures the queue of that burst on two cores. Spread over one
+		// stream's length, they arrive like independent users; lockstep
+		// keeps the burst as a reference.
+		{name: scenarioUnsaturated, title: "64 concurrent streams, 5 ms between tokens, arrivals spread over one stream (320 ms)",
+			concurrency: 64, tokenDelay: unsaturatedDelay, stagger: maxTokens * unsaturatedDelay,
+			targets: streamTargets(), latency: true},
+		{name: scenarioLockstep, title: "64 concurrent streams, 5 ms between tokens, all clients starting together (bursts of 64)",
+			concurrency: 64, tokenDelay: unsaturatedDelay, targets: streamTargets(), latency: true},
 		{name: scenarioRSS512, title: "512 concurrent streams, no delay between tokens: CPU and RSS", concurrency: 512,
 			targets: streamTargets(), throughput: true},
 		{name: scenarioAdmit, title: "admission alone: POST /v2/tasks, every task stays queued", concurrency: 32,

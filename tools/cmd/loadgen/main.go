@@ -42,6 +42,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.IntVar(&o.cfg.MaxTokens, "max-tokens", loadgen.DefaultMaxTokens, "max_tokens of every request")
 	fs.IntVar(&o.cfg.PID, "pid", 0, "report CPU per request and peak RSS of this process (0: none)")
 	fs.DurationVar(&o.cfg.Timeout, "timeout", loadgen.DefaultTimeout, "bound of one request, stream included")
+	fs.DurationVar(&o.cfg.Stagger, "stagger", 0, "spread the clients' first requests evenly over this long (0: all at once)")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON")
 	fs.BoolVar(&o.failOnErr, "fail-on-error", false, "exit 3 when a request failed")
 	if err := fs.Parse(args); err != nil {
