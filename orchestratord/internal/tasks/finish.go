@@ -10,6 +10,7 @@ import (
 	"github.com/orchestratord/orchestratord/contracts/wire"
 	"github.com/orchestratord/orchestratord/libs/artifacts"
 	"github.com/orchestratord/orchestratord/libs/metrics"
+	"github.com/orchestratord/orchestratord/libs/placement"
 	"github.com/orchestratord/orchestratord/libs/streaming"
 )
 
@@ -56,6 +57,7 @@ func (s *Service) finish(r *record, t terminal, state State) bool {
 	// neither the prompt nor the messages: dropping them bounds that memory
 	// by metadata, not by prompt length.
 	r.spec.Prompt, r.spec.Messages, r.spec.Stop = "", nil, nil
+	r.spec.Placement, r.tried = placement.Request{}, nil
 	s.endedFIFO = append(s.endedFIFO, endedRef{id: r.spec.ID, ended: now})
 	e := ended{
 		state: state, poolID: r.poolID, nodeID: r.nodeID, engine: r.engine,

@@ -61,6 +61,9 @@ func (s *Service) run(r *record) {
 		if r.cancel != nil {
 			r.cancel()
 		}
+		// A finished record is kept for the retention period: it holds no
+		// context.
+		r.runCtx, r.cancel = nil, nil
 		s.mu.Unlock()
 		s.complete(r, res, err)
 		s.wakeDispatcher()
