@@ -30,6 +30,13 @@ func (s *Service) Submit(spec Spec) (Admission, error) {
 			}
 			return s.admissionLocked(r, -1), nil
 		}
+		if e, ok := s.finished[spec.ID]; ok {
+			defer s.mu.Unlock()
+			if e.digest != spec.Digest {
+				return Admission{}, problem.New(wire.CodeConflict, "task_id %s was already used with a different body", spec.ID)
+			}
+			return s.endedAdmissionLocked(e), nil
+		}
 	} else {
 		spec.ID = s.deps.NewID()
 	}

@@ -58,7 +58,7 @@ func (s *Service) finish(r *record, t terminal, state State) bool {
 	// by metadata, not by prompt length.
 	r.spec.Prompt, r.spec.Messages, r.spec.Stop = "", nil, nil
 	r.spec.Placement, r.tried = placement.Request{}, nil
-	s.endedFIFO = append(s.endedFIFO, endedRef{id: r.spec.ID, ended: now})
+	et := s.retireLocked(r)
 	e := ended{
 		state: state, poolID: r.poolID, nodeID: r.nodeID, engine: r.engine,
 		queueWait: now.Sub(r.created), tokens: r.tokensOut, code: string(r.errCode),
@@ -86,7 +86,7 @@ func (s *Service) finish(r *record, t terminal, state State) bool {
 		}
 	}
 	s.logEnded(&r.spec, e)
-	s.storeTranscript(r)
+	s.storeTranscript(r, et)
 	return true
 }
 
@@ -96,7 +96,7 @@ func (s *Service) finish(r *record, t terminal, state State) bool {
 // {"format": "text/event-stream", "sse": <the SSE bytes exactly as
 // streamed>, "task_id"}. Once stored, the in-memory log is dropped; later
 // readers are served from the transcript.
-func (s *Service) storeTranscript(r *record) {
+func (s *Service) storeTranscript(r *record, et *endedTask) {
 	s.mu.Lock()
 	// spec points into the record: the fields read here (id, session,
 	// model, correlation) never change after admission, so no copy.
@@ -135,7 +135,7 @@ func (s *Service) storeTranscript(r *record) {
 			return
 		}
 		s.mu.Lock()
-		r.transcriptID = res.Artifact.ID
+		et.transcriptID = res.Artifact.ID
 		r.log = nil // the transcript serves late readers; free the frames
 		s.mu.Unlock()
 		s.deps.Events.Delete(spec.ID)
@@ -145,11 +145,11 @@ func (s *Service) storeTranscript(r *record) {
 // archived serves a finished task whose log left memory from its transcript.
 func (s *Service) archived(ctx context.Context, id string) (*streaming.Log, bool) {
 	s.mu.Lock()
-	r, ok := s.tasks[id]
+	e, ok := s.finished[id]
 	var tid string
 	var ended time.Time
 	if ok {
-		tid, ended = r.transcriptID, r.ended
+		tid, ended = e.transcriptID, e.ended
 	}
 	s.mu.Unlock()
 	if tid == "" {
@@ -181,8 +181,12 @@ func (s *Service) forgetExpiredLocked(now time.Time) {
 		if now.Sub(e.ended) < s.opt.Retention && len(s.endedFIFO)-i <= s.opt.MaxRetained {
 			break
 		}
-		delete(s.tasks, e.id)
-		s.deps.Events.Delete(e.id)
+		// Only the task this entry names: its id may have been admitted
+		// again after an earlier entry of it was forgotten.
+		if f, ok := s.finished[e.id]; ok && f.ended.Equal(e.ended) {
+			delete(s.finished, e.id)
+			s.deps.Events.Delete(e.id)
+		}
 		n++
 	}
 	if n > 0 {

@@ -66,7 +66,6 @@ type record struct {
 	promptTokens                          int // the engine's count, 0 when unknown
 	errCode                               wire.ErrorCode
 	errMessage                            string
-	transcriptID                          string
 
 	tried    []string // pools that failed before the first token
 	attempts int

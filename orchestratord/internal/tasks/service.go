@@ -54,13 +54,15 @@ type Service struct {
 	deps Deps
 	now  func() time.Time
 
-	mu      sync.Mutex
-	tasks   map[string]*record
-	queue   *admission.Queue[*record]
-	leases  map[string]int // pool id → slots held
-	stats   poolStats
-	pools   poolCache
-	closing bool
+	mu    sync.Mutex
+	tasks map[string]*record // queued and running
+	// finished holds the tasks that ended less than the retention ago.
+	finished map[string]*endedTask
+	queue    *admission.Queue[*record]
+	leases   map[string]int // pool id → slots held
+	stats    poolStats
+	pools    poolCache
+	closing  bool
 	// scannedVersion is the registry version of the last full queue scan.
 	scannedVersion uint64
 	endedFIFO      []endedRef // finished tasks in end order, for retention
@@ -109,14 +111,15 @@ func New(opt Options, deps Deps) (*Service, error) {
 		deps.Sessions = store
 	}
 	s := &Service{
-		opt:    opt,
-		deps:   deps,
-		now:    deps.Now,
-		tasks:  map[string]*record{},
-		queue:  admission.New[*record](opt.QueueCapacity, opt.QueuePolicy, admission.WithClock(deps.Now)),
-		leases: map[string]int{},
-		stats:  newPoolStats(),
-		wake:   make(chan struct{}, 1),
+		opt:      opt,
+		deps:     deps,
+		now:      deps.Now,
+		tasks:    map[string]*record{},
+		finished: map[string]*endedTask{},
+		queue:    admission.New[*record](opt.QueueCapacity, opt.QueuePolicy, admission.WithClock(deps.Now)),
+		leases:   map[string]int{},
+		stats:    newPoolStats(),
+		wake:     make(chan struct{}, 1),
 	}
 	return s, nil
 }
@@ -154,13 +157,16 @@ func (s *Service) status(id string) (Status, error) {
 	defer s.mu.Unlock()
 	r, ok := s.tasks[id]
 	if !ok {
+		if e, ok := s.finished[id]; ok {
+			return e.status(), nil
+		}
 		return Status{}, problem.New(wire.CodeNotFound, "task %s not found", id)
 	}
 	st := Status{
 		ID: id, SessionID: r.spec.SessionID, Model: r.spec.Model, Engine: r.engine,
 		PoolID: r.poolID, NodeID: r.nodeID, State: r.state, QueuePosition: -1,
 		TokensOut: r.tokensOut, Created: r.created, Started: r.started, Ended: r.ended,
-		ErrCode: r.errCode, ErrMessage: r.errMessage, TranscriptID: r.transcriptID,
+		ErrCode: r.errCode, ErrMessage: r.errMessage,
 	}
 	if st.Engine == "" {
 		st.Engine = r.spec.Engine
@@ -181,7 +187,11 @@ func (s *Service) cancel(id string, finishReason wire.FinishReason, reason metri
 	s.mu.Lock()
 	r, ok := s.tasks[id]
 	if !ok {
+		_, ended := s.finished[id]
 		s.mu.Unlock()
+		if ended {
+			return nil // idempotent: it has ended already
+		}
 		return problem.New(wire.CodeNotFound, "task %s not found", id)
 	}
 	state := r.state

@@ -21,6 +21,7 @@ import (
 	"github.com/orchestratord/orchestratord/libs/nodeapi"
 	"github.com/orchestratord/orchestratord/libs/placement"
 	"github.com/orchestratord/orchestratord/libs/streaming"
+	"github.com/orchestratord/orchestratord/orchestratord/internal/problem"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -334,7 +335,7 @@ func TestQueuePolicies(t *testing.T) {
 	is.True(err != nil) // nothing of equal or lower priority to evict
 }
 
-func TestAFinishedRecordKeepsNoPrompt(t *testing.T) {
+func TestAFinishedTaskKeepsOnlyItsOutcome(t *testing.T) {
 	is := is.New(t)
 	var sent engine.Request
 	eng := &fakeClient{name: "llamacpp", closed: make(chan struct{}), generate: func(_ context.Context, r engine.Request, emit func([]string) error) (engine.Result, error) {
@@ -347,12 +348,47 @@ func TestAFinishedRecordKeepsNoPrompt(t *testing.T) {
 	waitEnd(t, h, adm.TaskID)
 	is.Equal(sent.Prompt, "a long private prompt") // the engine got the prompt
 	h.svc.mu.Lock()
-	r := h.svc.tasks[adm.TaskID]
-	prompt, msgs, id := r.spec.Prompt, r.spec.Messages, r.spec.ID
+	_, live := h.svc.tasks[adm.TaskID]
+	e, ended := h.svc.finished[adm.TaskID]
 	h.svc.mu.Unlock()
-	is.Equal(prompt, "")     // the retained record keeps no prompt
-	is.Equal(len(msgs), 0)   // nor messages
-	is.Equal(id, adm.TaskID) // but its identity
-	_, err = h.svc.Status(context.Background(), adm.TaskID)
-	is.NoErr(err) // and its status
+	is.True(!live)               // the live record is gone
+	is.True(ended)               // a compact one is kept (it has no field for the prompt)
+	is.Equal(e.id, adm.TaskID)   // with its identity
+	is.Equal(e.state, Completed) // and its outcome
+	st, err := h.svc.Status(context.Background(), adm.TaskID)
+	is.NoErr(err)                          // its status is served
+	is.Equal(st.State, wire.TaskCompleted) // from it
+	is.Equal(st.TokensOut, 1)              // with the tokens
+	is.Equal(st.PoolID, "p1")              // and the pool
+}
+
+func TestAFinishedTaskAnswersResubmissionCancelAndUsage(t *testing.T) {
+	is := is.New(t)
+	eng := &fakeClient{name: "llamacpp", closed: make(chan struct{}), generate: func(_ context.Context, _ engine.Request, emit func([]string) error) (engine.Result, error) {
+		return engine.Result{TokensOut: 1, PromptTokens: 7}, emit([]string{"x"})
+	}}
+	h := newHarness(t, Options{}, fakeEngines{"p1": eng}, pool("p1", 1))
+	named := func(max int) wire.TaskRequest {
+		return req(func(r *wire.TaskRequest) { r.TaskID, r.MaxTokens = "client-1", &max })
+	}
+	adm, err := h.svc.Admit(context.Background(), named(4))
+	is.NoErr(err)
+	waitEnd(t, h, adm.TaskID)
+	again, err := h.svc.Admit(context.Background(), named(4))
+	is.NoErr(err)                      // the same body again
+	is.Equal(again.TaskID, "client-1") // is the same admission
+	_, err = h.svc.Admit(context.Background(), named(5))
+	is.Equal(codeOf(err), wire.CodeConflict)                 // another body under its id: 409
+	is.NoErr(h.svc.Cancel(context.Background(), adm.TaskID)) // canceling it is a no-op
+	is.Equal(h.svc.PromptTokens(adm.TaskID), 7)              // the engine's prompt count stays
+	_, err = h.svc.Status(context.Background(), "client-2")
+	is.Equal(codeOf(err), wire.CodeNotFound) // an unknown id is not found
+}
+
+// codeOf is the contract code of a service error, "" for none.
+func codeOf(err error) wire.ErrorCode {
+	if e, ok := problem.As(err); ok {
+		return e.Code
+	}
+	return ""
 }

@@ -143,6 +143,8 @@ func (s *Service) Stream(ctx context.Context, id string) (*streaming.Log, wire.B
 	var session string
 	if r, ok := s.tasks[id]; ok {
 		session = r.spec.SessionID
+	} else if e, ok := s.finished[id]; ok {
+		session = e.sessionID
 	}
 	s.mu.Unlock()
 	return log, s.sessionBudget(session), nil

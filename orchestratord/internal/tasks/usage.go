@@ -12,5 +12,8 @@ func (s *Service) PromptTokens(id string) int {
 	if r, ok := s.tasks[id]; ok {
 		return r.promptTokens
 	}
+	if e, ok := s.finished[id]; ok {
+		return e.promptTokens
+	}
 	return 0
 }
