@@ -34,9 +34,11 @@ const (
 	// boltMergeEntries is how many ids the store holds in memory before a
 	// write transaction merges them into "ids". A merge rewrites every leaf
 	// of "ids" that one of them falls in, about all of them (ids are
-	// random): with 50,000 documents, some 150 leaves of 32 KB once per
-	// 4096 documents instead of a leaf per document. Crash recovery reads
-	// the documents stored after the mark, at most this many and a batch.
+	// random): with 50,000 documents some 150 leaves of 32 KB once per 4096
+	// documents, instead of a leaf per document. The saving shrinks as
+	// "ids" grows, and is gone past ~1.5 million documents (~4096 leaves).
+	// It bounds the memory (about 100 bytes an id) and what NewBoltStore
+	// reads after a crash: at most this many documents and a batch.
 	boltMergeEntries = 4096
 	// boltDocsFillPercent fills the documents' leaves to the brim when they
 	// split: keys only ever append, so a full leaf is never written again.
@@ -73,7 +75,9 @@ const (
 // (ids are SHA-256): about 4× more bytes of "ids" than of documents went to
 // disk, and materializing and growing those leaves was 37% of everything
 // the daemon allocated under load. A lookup asks the pending ids first,
-// then "ids", then the earlier layout. Nothing is lost in a crash: the
+// then "ids", then the earlier layout. BenchmarkBoltPutBatch, 16 transcripts
+// of ~6 KB per batch into a store of 50,000: 262 KB written instead of
+// 774 KB, 0.31 MB allocated instead of 1.45 MB. Nothing is lost in a crash: the
 // documents are on disk when Put returns, and NewBoltStore rebuilds the
 // pending ids from the documents after the mark (each starts with its id);
 // Close merges them. A file without the mark, written when "ids" was
