@@ -32,7 +32,8 @@ type idKey = [sha256.Size]byte
 // next write transaction begins, which tells it from its own id (one higher
 // after a commit, the same after a rollback): a rolled-back transaction's
 // entries are undone, and a merge's entries leave the index once its
-// transaction committed.
+// transaction committed. This holds because every write transaction of the
+// store after NewBoltStore's registers through begin (BoltStore.writeTx).
 type pendingIndex struct {
 	mu      sync.RWMutex
 	entries map[idKey]pendingEntry
@@ -142,8 +143,8 @@ func (p *pendingIndex) add(w *indexWriter, key *idKey, seq uint64) int {
 	return len(p.entries) - w.merged
 }
 
-// len returns how many entries the index holds.
-func (p *pendingIndex) len() int {
+// size returns how many entries the index holds.
+func (p *pendingIndex) size() int {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	return len(p.entries)
@@ -153,7 +154,7 @@ func (p *pendingIndex) len() int {
 func (p *pendingIndex) toMerge(w *indexWriter) []mergeEntry {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	out := make([]mergeEntry, 0, len(p.entries)-w.merged)
+	out := make([]mergeEntry, 0, max(len(p.entries)-w.merged, 0))
 	for k, e := range p.entries {
 		if e.seq > w.mergedThrough {
 			out = append(out, mergeEntry{key: k, seq: e.seq})

@@ -56,7 +56,7 @@ type indexState struct {
 
 func stateOf(t *testing.T, s *BoltStore) indexState {
 	t.Helper()
-	st := indexState{pending: s.idx.len()}
+	st := indexState{pending: s.idx.size()}
 	is.New(t).NoErr(s.db.View(func(tx *bolt.Tx) error {
 		st.indexed = tx.Bucket([]byte(boltIDsBucket)).Stats().KeyN
 		st.mark = binary.BigEndian.Uint64(tx.Bucket([]byte(boltMetaBucket)).Get([]byte(boltMarkKey)))

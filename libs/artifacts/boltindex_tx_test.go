@@ -43,7 +43,7 @@ func TestBoltIndexUncommittedInvisible(t *testing.T) {
 	other := putDocs(t, s, 2, 1) // same transaction id, same sequence number
 	_, err = s.Get(ctx, doc.ID)
 	is.True(errors.Is(err, ErrNotFound)) // the rolled-back id is gone
-	is.Equal(s.idx.len(), 1)             // only the committed one is pending
+	is.Equal(s.idx.size(), 1)            // only the committed one is pending
 	mustServe(t, s, other)
 }
 
@@ -128,7 +128,7 @@ func TestBoltIndexConcurrent(t *testing.T) {
 	readers.Wait()
 	is.Equal(errors.Join(errs...), nil)                                 // every Put and every Get succeeded
 	is.Equal(len(stored), 2*writers*perWriter)                          // every document read
-	is.True(s.idx.len() < mergeAt+batch)                                // bounded by a merge and a batch
+	is.True(s.idx.size() < mergeAt+batch)                               // bounded by a merge and a batch
 	is.True(stateOf(t, s).indexed >= 2*writers*perWriter-mergeAt-batch) // the rest merged
 	is.NoErr(s.Close())                                                 // merges the rest
 

@@ -192,7 +192,7 @@ func (s *BoltStore) prepareFile(tx *bolt.Tx) (int, error) {
 // is still closed, and the next NewBoltStore rebuilds the pending ids.
 func (s *BoltStore) Close() error {
 	var mergeErr error
-	if s.idx.len() > 0 {
+	if s.idx.size() > 0 {
 		mergeErr = s.db.Update(func(tx *bolt.Tx) error {
 			w, err := s.writeTx(tx)
 			if err != nil {
