@@ -60,13 +60,13 @@ func (s *BoltStore) PutBatch(ctx context.Context, as []Artifact) []PutResult {
 	written := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		written = 0
-		b, err := s.bucketsOf(tx)
+		b, err := s.writeTx(tx)
 		if err != nil {
 			return err
 		}
 		for _, p := range toWrite {
 			key := rawID(p.doc.ID)
-			at, v, _ := b.lookup(key, p.doc.ID) // a dangling index entry is replaced below
+			at, v, _ := b.lookup(&key, p.doc.ID) // a dangling index entry is replaced below
 			if v != nil {
 				if got, derr := s.decode(p.doc.ID, v); !errors.Is(derr, ErrCorrupt) {
 					got = clone(got) // got aliases the page, valid only inside the transaction
@@ -74,7 +74,7 @@ func (s *BoltStore) PutBatch(ctx context.Context, as []Artifact) []PutResult {
 					continue
 				}
 			}
-			if err := b.store(at, key, p.doc.ID, p.data, v != nil); err != nil {
+			if err := b.store(at, &key, p.doc.ID, p.data, v != nil); err != nil {
 				return err
 			}
 			res[p.i] = PutResult{Artifact: p.doc, Created: true}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -40,8 +41,9 @@ func inspectBolt(t *testing.T, path string, run func(*bolt.DB, func(*bolt.Tx) er
 }
 
 // TestBoltStoreLayout: documents are appended to bucket "docs" under
-// sequence numbers 1, 2, 3… in the order they were stored, and bucket "ids"
-// maps each raw id to its sequence number; a document stored already appends
+// sequence numbers 1, 2, 3… in the order they were stored; once Close has
+// merged the pending ids, bucket "ids" maps each raw id to its sequence
+// number and the mark names the last; a document stored already appends
 // nothing.
 func TestBoltStoreLayout(t *testing.T) {
 	is := is.New(t)
@@ -72,11 +74,12 @@ func TestBoltStoreLayout(t *testing.T) {
 			return err
 		})) // every value is a document
 		ids := tx.Bucket([]byte("ids"))
-		is.Equal(ids.Stats().KeyN, 3)                             // one index entry per document
-		is.Equal(ids.Get(rawKey(t, stored[0])), seqKey(1))        // first
-		is.Equal(ids.Get(rawKey(t, stored[1])), seqKey(2))        // second
-		is.Equal(ids.Get(rawKey(t, stored[3])), seqKey(3))        // third
-		is.Equal(ids.Get(rawKey(t, stored[0])[:16]), []byte(nil)) // keys are the whole 32 bytes
+		is.Equal(ids.Stats().KeyN, 3)                                                 // one index entry per document
+		is.Equal(ids.Get(rawKey(t, stored[0])), seqKey(1))                            // first
+		is.Equal(ids.Get(rawKey(t, stored[1])), seqKey(2))                            // second
+		is.Equal(ids.Get(rawKey(t, stored[3])), seqKey(3))                            // third
+		is.Equal(ids.Get(rawKey(t, stored[0])[:16]), []byte(nil))                     // keys are the whole 32 bytes
+		is.Equal(tx.Bucket([]byte("meta")).Get([]byte("indexed_through")), seqKey(3)) // indexed through the third
 		return nil
 	})
 	is.Equal(docs, []entry{{seqKey(1), stored[0]}, {seqKey(2), stored[1]}, {seqKey(3), stored[3]}}) // appended in order
@@ -172,4 +175,65 @@ func TestBoltStoreRepairsDanglingIndex(t *testing.T) {
 	got, err := s.Get(ctx, a.ID)
 	is.NoErr(err)         // readable again
 	is.Equal(got, healed) // the stored document
+}
+
+// TestBoltStoreOpensPerPutIndex: a file written when bucket "ids" was
+// updated in each document's transaction, without the mark, serves every
+// document, knows them as stored, accepts new ones and gets the mark.
+func TestBoltStoreOpensPerPutIndex(t *testing.T) {
+	is := is.New(t)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "artifacts.db")
+	mem := artifacts.NewMemStore(artifacts.WithClock(fixedClock))
+	var old []artifacts.Artifact
+	for i := range 20 {
+		a, _, err := mem.Put(ctx, plan(fmt.Sprintf(`{"old":%d}`, i)))
+		is.NoErr(err) // a document
+		old = append(old, a)
+	}
+	inspectBolt(t, path, (*bolt.DB).Update, func(tx *bolt.Tx) error {
+		docs, err := tx.CreateBucket([]byte("docs"))
+		is.NoErr(err) // the documents' bucket
+		ids, err := tx.CreateBucket([]byte("ids"))
+		is.NoErr(err) // the index
+		for _, a := range old {
+			n, err := docs.NextSequence()
+			is.NoErr(err)                                    // next sequence number
+			is.NoErr(docs.Put(seqKey(n), legacyValue(t, a))) // the document
+			is.NoErr(ids.Put(rawKey(t, a.ID), seqKey(n)))    // and its id, as each Put wrote them
+		}
+		return nil
+	})
+
+	s, err := artifacts.NewBoltStore(path, artifacts.WithClock(fixedClock))
+	is.NoErr(err) // open
+	for _, a := range old {
+		got, err := s.Get(ctx, a.ID)
+		is.NoErr(err)    // served from "ids"
+		is.Equal(got, a) // as stored
+	}
+	again, created, err := s.Put(ctx, plan(`{"old":7}`))
+	is.NoErr(err)           // put again
+	is.True(!created)       // stored already
+	is.Equal(again, old[7]) // the stored document
+	fresh, created, err := s.Put(ctx, plan(`{"new":1}`))
+	is.NoErr(err)    // a new document
+	is.True(created) // stored
+	got, err := s.Get(ctx, fresh.ID)
+	is.NoErr(err)        // served from the pending ids
+	is.Equal(got, fresh) // as stored
+	is.NoErr(s.Close())  // merges it
+
+	inspectBolt(t, path, (*bolt.DB).View, func(tx *bolt.Tx) error {
+		is.Equal(tx.Bucket([]byte("meta")).Get([]byte("indexed_through")), seqKey(21)) // indexed throughout
+		is.Equal(tx.Bucket([]byte("ids")).Get(rawKey(t, fresh.ID)), seqKey(21))        // the new one merged
+		is.Equal(tx.Bucket([]byte("ids")).Stats().KeyN, 21)                            // once each
+		return nil
+	})
+	reopened := openBolt(t, path)
+	for _, a := range append(old, fresh) {
+		got, err := reopened.Get(ctx, a.ID)
+		is.NoErr(err)    // found after reopening
+		is.Equal(got, a) // as stored
+	}
 }

@@ -9,8 +9,8 @@
 //
 // Store is the port; its adapters are MemStore, FileStore (one file per
 // artifact, written atomically) and BoltStore (one bbolt file, documents
-// appended in the order they are stored with an index by id, concurrent Puts
-// sharing one transaction and one fsync).
+// appended in the order they are stored with an index by id that is merged
+// in bulk, concurrent Puts sharing one transaction and one fsync).
 //
 // Import rule: this package imports the standard library and go.etcd.io/bbolt
 // (and may import the contracts module); it never imports another lib or the

@@ -31,6 +31,9 @@ type options struct {
 	now         func() time.Time
 	maxBytes    int
 	lockTimeout time.Duration
+	// mergeAt is how many pending ids a BoltStore holds before it merges
+	// them into its index (boltMergeEntries; tests set it lower).
+	mergeAt int
 }
 
 // WithClock sets the clock that stamps CreatedMs; nil keeps time.Now.
@@ -64,7 +67,7 @@ func WithLockTimeout(d time.Duration) Option {
 }
 
 func newOptions(opts []Option) options {
-	o := options{now: time.Now, maxBytes: DefaultMaxBytes, lockTimeout: DefaultLockTimeout}
+	o := options{now: time.Now, maxBytes: DefaultMaxBytes, lockTimeout: DefaultLockTimeout, mergeAt: boltMergeEntries}
 	for _, opt := range opts {
 		opt(&o)
 	}
