@@ -32,11 +32,13 @@ const (
 	DefaultMaxIdlePerHost = 1024
 	DefaultIdleTimeout    = 90 * time.Second
 	DefaultDialTimeout    = 5 * time.Second
-	// readBufferSize: a saturated engine has a whole stream's chunks
-	// (16 KB for 64 OpenAI chunks) ready at once; 16 KiB takes them in one
-	// read where 4 KiB took four (10.3 → 7.4 reads per stream at 256
-	// streams).
-	readBufferSize = 16 << 10
+	// readBufferSize: a chunked body is read from the connection straight
+	// into the caller's buffer (chunkedBody), so this buffer only takes the
+	// status line and headers (130 to 300 bytes from vLLM, llama.cpp, TGI,
+	// Ollama), the chunks that come with them, and the reads of callers
+	// with buffers under minDirectRead. 16 KiB held 8 MB at 512 streams;
+	// 4 KiB holds 2 MB and still takes an answer's head in one read.
+	readBufferSize = 4 << 10
 	// maxPooledRequest bounds the request buffers kept for reuse.
 	maxPooledRequest = 64 << 10
 	// maxHeadBytes bounds the status line and headers of an answer.
@@ -249,7 +251,7 @@ func (t *Transport) exchange(ctx context.Context, c *conn, req *http.Request) (r
 		resp.ContentLength = -1
 		resp.TransferEncoding = []string{"chunked"}
 		resp.Header.Del("Transfer-Encoding")
-		b.src = newChunkedReader(c.br)
+		b.src = newChunkedBody(c.br, c.nc)
 	case resp.ContentLength >= 0:
 		b.src = &lengthReader{r: c.br, left: resp.ContentLength}
 	default:
