@@ -57,12 +57,12 @@ type chunkedBody struct {
 	br *bufio.Reader // the connection's read buffer
 	nc io.Reader     // the connection, read when br is empty
 
-	st     chunkState
-	digits uint8  // hex digits of the size so far
 	size   uint64 // the chunk size, then its data not yet read
-	line   int    // bytes of the current line so far
 	excess int64  // framing beyond the allowance (see maxChunkExcess)
 	err    error  // sticky: io.EOF at the end, or the failure
+	line   int32  // bytes of the current line so far
+	st     chunkState
+	digits uint8 // hex digits of the size so far
 
 	// overrun: a read went past the end of the body, so bytes the
 	// connection had for later were consumed; it cannot be reused.

@@ -164,3 +164,22 @@ func readInto(r io.Reader, p []byte) ([]byte, error) {
 		}
 	}
 }
+
+// A head longer than the connection's read buffer parses the same.
+func TestHeadsLongerThanTheReadBuffer(t *testing.T) {
+	is := is.New(t)
+	var head strings.Builder
+	head.WriteString("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Long: " + strings.Repeat("v", 3000) + "\r\n")
+	for i := range 100 {
+		fmt.Fprintf(&head, "X-Field-%d: value %d\r\n", i, i)
+	}
+	url, conns := keepAliveServer(t, nil, head.String()+"\r\n5\r\nhello\r\n0\r\n\r\n")
+	hc, _ := client(t)
+	for range 2 {
+		resp, body := get(t, hc, http.MethodPost, url, "{}")
+		is.Equal(len(resp.Header.Get("X-Long")), 3000)      // the long line whole
+		is.Equal(resp.Header.Get("X-Field-99"), "value 99") // and the last field
+		is.Equal(body, "hello")                             // then the body
+	}
+	is.Equal(conns.Load(), int32(1)) // on one connection
+}

@@ -34,11 +34,14 @@ const (
 	DefaultDialTimeout    = 5 * time.Second
 	// readBufferSize: a chunked body is read from the connection straight
 	// into the caller's buffer (chunkedBody), so this buffer only takes the
-	// status line and headers (130 to 300 bytes from vLLM, llama.cpp, TGI,
-	// Ollama), the chunks that come with them, and the reads of callers
-	// with buffers under minDirectRead. 16 KiB held 8 MB at 512 streams;
-	// 4 KiB holds 2 MB and still takes an answer's head in one read.
-	readBufferSize = 4 << 10
+	// status line and headers (117 to 132 bytes from tools/simengine), the
+	// chunks that come with them, and reads into buffers under
+	// minDirectRead. BenchmarkReadBufferSize (head, 64 chunks of 250 bytes,
+	// 8 KiB reader): 1, 2 and 4 KiB all take 3 reads when every chunk is
+	// ready and 65 when they come one by one; 16 KiB saves one read in the
+	// first case and copies every byte twice. 1 KiB a connection is 512 KiB
+	// at 512 streams (16 KiB was 8 MB). A longer head still parses.
+	readBufferSize = 1 << 10
 	// maxPooledRequest bounds the request buffers kept for reuse.
 	maxPooledRequest = 64 << 10
 	// maxHeadBytes bounds the status line and headers of an answer.
