@@ -94,7 +94,7 @@ func (c *chunkedBody) Read(p []byte) (int, error) {
 			k, used, err := c.decode(p, p[:m])
 			n, c.err = k, err
 			switch {
-			case err != nil:
+			case err != nil: // the framing is broken; c.err has it
 			case used < m:
 				c.overrun = true
 			case c.st != stDone && rerr != nil:

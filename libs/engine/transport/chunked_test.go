@@ -260,3 +260,23 @@ func TestChunkedBodyOutcomesAreSticky(t *testing.T) {
 		})
 	}
 }
+
+// stuckReader is a connection whose reads return nothing and no error.
+type stuckReader struct{ reads int }
+
+func (s *stuckReader) Read([]byte) (int, error) { s.reads++; return 0, nil }
+
+// A connection that makes no progress fails the read rather than spin.
+func TestChunkedBodyGivesUpOnEmptyReads(t *testing.T) {
+	for _, pLen := range []int{8, 8 << 10} {
+		t.Run(fmt.Sprintf("into %d", pLen), func(t *testing.T) {
+			is := is.New(t)
+			src := &stuckReader{}
+			c := newChunkedBody(bufio.NewReaderSize(src, readBufferSize), src)
+			n, err := c.Read(make([]byte, pLen))
+			is.Equal(n, 0)                            // nothing read
+			is.True(errors.Is(err, io.ErrNoProgress)) // the failure
+			is.Equal(src.reads, maxEmptyReads)        // after a bounded number of reads
+		})
+	}
+}
