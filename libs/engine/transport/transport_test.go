@@ -100,45 +100,52 @@ func TestContentLengthBodiesAndEmptyAnswers(t *testing.T) {
 	is.Equal(conns.Load(), int32(1))       // all on one connection
 }
 
+// Cancelation unblocks a read waiting in the connection's buffer (a small
+// read) and one waiting in the caller's buffer (a chunked body decoded in
+// place).
 func TestCancelUnblocksTheReadAndClosesTheConnection(t *testing.T) {
-	is := is.New(t)
-	gone := make(chan struct{})
-	srv, conns := server(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet {
-			return // the request after the cancel
-		}
-		_, _ = io.WriteString(w, "data: first\n\n")
-		w.(http.Flusher).Flush()
-		<-r.Context().Done() // the client's close ends the request
-		close(gone)
-	})
-	hc, _ := client(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL, strings.NewReader("{}"))
-	is.NoErr(err) // request
-	resp, err := hc.Do(req)
-	is.NoErr(err) // head arrived
-	buf := make([]byte, 64)
-	n, err := resp.Body.Read(buf)
-	is.NoErr(err)                                // the first event
-	is.Equal(string(buf[:n]), "data: first\n\n") // as sent
-	readErr := make(chan error, 1)
-	go func() { _, err := resp.Body.Read(buf); readErr <- err }()
-	cancel()
-	select {
-	case err := <-readErr:
-		is.True(errors.Is(err, context.Canceled)) // the blocked read returns the cancelation
-	case <-time.After(5 * time.Second):
-		t.Fatal("the read did not return after cancel")
+	for _, size := range []int{64, 8 << 10} {
+		t.Run(fmt.Sprintf("read into %d bytes", size), func(t *testing.T) {
+			is := is.New(t)
+			gone := make(chan struct{})
+			srv, conns := server(t, func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodGet {
+					return // the request after the cancel
+				}
+				_, _ = io.WriteString(w, "data: first\n\n")
+				w.(http.Flusher).Flush()
+				<-r.Context().Done() // the client's close ends the request
+				close(gone)
+			})
+			hc, _ := client(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL, strings.NewReader("{}"))
+			is.NoErr(err) // request
+			resp, err := hc.Do(req)
+			is.NoErr(err) // head arrived
+			buf := make([]byte, size)
+			n, err := resp.Body.Read(buf)
+			is.NoErr(err)                                // the first event
+			is.Equal(string(buf[:n]), "data: first\n\n") // as sent
+			readErr := make(chan error, 1)
+			go func() { _, err := resp.Body.Read(buf); readErr <- err }()
+			cancel()
+			select {
+			case err := <-readErr:
+				is.True(errors.Is(err, context.Canceled)) // the blocked read returns the cancelation
+			case <-time.After(5 * time.Second):
+				t.Fatal("the read did not return after cancel")
+			}
+			select {
+			case <-gone: // the engine saw the connection close
+			case <-time.After(5 * time.Second):
+				t.Fatal("the server did not see the request end")
+			}
+			is.NoErr(resp.Body.Close())
+			get(t, hc, http.MethodGet, srv.URL, "")
+			is.Equal(conns.Load(), int32(2)) // the canceled connection was not reused
+		})
 	}
-	select {
-	case <-gone: // the engine saw the connection close
-	case <-time.After(5 * time.Second):
-		t.Fatal("the server did not see the request end")
-	}
-	is.NoErr(resp.Body.Close())
-	get(t, hc, http.MethodGet, srv.URL, "")
-	is.Equal(conns.Load(), int32(2)) // the canceled connection was not reused
 }
 
 // oneShotServer answers one request per connection, then closes it without

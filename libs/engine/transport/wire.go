@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httputil"
 	"net/textproto"
 	"slices"
 	"strconv"
@@ -180,7 +179,7 @@ func (b *body) Read(p []byte) (int, error) {
 		return n, nil
 	case errors.Is(err, io.EOF):
 		b.eof = true
-		b.finish(true)
+		b.finish(!b.overran())
 		return n, io.EOF
 	default:
 		b.finish(false)
@@ -189,6 +188,16 @@ func (b *body) Read(p []byte) (int, error) {
 		}
 		return n, err
 	}
+}
+
+// overran reports whether bytes past the end of the answer came. An engine
+// sends nothing between answers, so the connection's framing is lost: the
+// connection is closed rather than reused.
+func (b *body) overran() bool {
+	if cb, ok := b.src.(*chunkedBody); ok && cb.overrun {
+		return true
+	}
+	return b.c.br.Buffered() > 0
 }
 
 func (b *body) Close() error {
@@ -237,35 +246,4 @@ func (l *lengthReader) Read(p []byte) (int, error) {
 		return n, io.ErrUnexpectedEOF
 	}
 	return n, err
-}
-
-// chunkedBody decodes a chunked body and reads the trailer section after
-// the last chunk, so that the connection is at the next answer.
-type chunkedBody struct {
-	br *bufio.Reader
-	r  io.Reader
-}
-
-func newChunkedReader(br *bufio.Reader) io.Reader {
-	return &chunkedBody{br: br, r: httputil.NewChunkedReader(br)}
-}
-
-func (c *chunkedBody) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	if !errors.Is(err, io.EOF) {
-		return n, err
-	}
-	// Trailer fields, then the empty line.
-	for {
-		line, rerr := c.br.ReadSlice('\n')
-		if rerr != nil {
-			if errors.Is(rerr, io.EOF) {
-				rerr = io.ErrUnexpectedEOF
-			}
-			return n, rerr
-		}
-		if len(line) <= 2 && strings.TrimRight(string(line), "\r\n") == "" {
-			return n, io.EOF
-		}
-	}
 }
