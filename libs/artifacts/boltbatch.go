@@ -21,7 +21,8 @@ type BatchStore interface {
 	// PutBatch stores each of as like Put would, all in one write; the
 	// result at i belongs to as[i]. An artifact that fails validation
 	// fails alone; a failed write fails every artifact that was to be
-	// written.
+	// written. The Content and Metadata of a created artifact's result
+	// may share memory with as[i]'s: they are its canonical form.
 	PutBatch(ctx context.Context, as []Artifact) []PutResult
 }
 
@@ -46,9 +47,18 @@ func (s *BoltStore) PutBatch(ctx context.Context, as []Artifact) []PutResult {
 		data []byte
 	}
 	toWrite := make([]prepared, 0, len(as))
+	// The encodings are only needed until the commit, which copies them
+	// into the file's pages: they are recycled, and the results' Content
+	// and Metadata are the canonical views of the submitted artifacts.
+	defer func() {
+		for _, p := range toWrite {
+			s.releaseDocBuf(p.data)
+		}
+	}()
 	for i, a := range as {
-		doc, data, err := s.opts.prepare(a)
+		doc, data, _, err := s.opts.prepareInto(s.docBuf(), a)
 		if err != nil {
+			s.releaseDocBuf(data)
 			res[i].Err = err
 			continue
 		}
@@ -90,6 +100,26 @@ func (s *BoltStore) PutBatch(ctx context.Context, as []Artifact) []PutResult {
 	}
 	s.noteTouched(written)
 	return res
+}
+
+// maxPooledDoc bounds the encoding buffers PutBatch keeps for reuse.
+const maxPooledDoc = 1 << 20
+
+// docBuf returns an empty buffer to encode a document into.
+func (s *BoltStore) docBuf() []byte {
+	if b, ok := s.docBufs.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return nil
+}
+
+// releaseDocBuf gives back a buffer that nothing refers to any more.
+func (s *BoltStore) releaseDocBuf(b []byte) {
+	if b == nil || cap(b) > maxPooledDoc {
+		return
+	}
+	b = b[:0]
+	s.docBufs.Put(&b)
 }
 
 // putBatchEach is PutBatch for a Store without one: a Put per artifact.

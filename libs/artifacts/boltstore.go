@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -110,6 +111,8 @@ type BoltStore struct {
 	// touched counts the bytes of documents read or written since the
 	// mapped pages were last released.
 	touched atomic.Int64
+	// docBufs recycles PutBatch's document encodings.
+	docBufs sync.Pool
 }
 
 var _ Store = (*BoltStore)(nil)

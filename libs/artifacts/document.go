@@ -76,45 +76,68 @@ func newOptions(opts []Option) options {
 
 // prepare validates a and returns the document to store, with ID, Digest,
 // CreatedMs, canonical Content and Metadata filled in, and its encoding.
+// The document shares no memory with a.
 func (o *options) prepare(a Artifact) (Artifact, []byte, error) {
+	doc, data, at, err := o.prepareInto(nil, a)
+	if err != nil {
+		return Artifact{}, nil, err
+	}
+	// The document's content and metadata become their copies inside data.
+	n := len(doc.Content)
+	doc.Content = data[at.content : at.content+n : at.content+n]
+	if doc.Metadata != nil {
+		n = len(doc.Metadata)
+		doc.Metadata = data[at.meta : at.meta+n : at.meta+n]
+	}
+	return doc, data, nil
+}
+
+// docOffsets says where in an encoded document its metadata and content
+// start.
+type docOffsets struct{ meta, content int }
+
+// prepareInto is prepare encoding into dst[:0]; the document's Content and
+// Metadata are the canonical views of a's, which alias a's when those were
+// canonical already.
+func (o *options) prepareInto(dst []byte, a Artifact) (Artifact, []byte, docOffsets, error) {
 	if !ValidKind(a.Kind) {
-		return Artifact{}, nil, fmt.Errorf("%w: kind %q is not one of plan, summary, diff, trace, transcript, logs, other", ErrInvalid, a.Kind)
+		return Artifact{}, nil, docOffsets{}, fmt.Errorf("%w: kind %q is not one of plan, summary, diff, trace, transcript, logs, other", ErrInvalid, a.Kind)
 	}
 	if len(bytes.TrimSpace(a.Content)) == 0 {
-		return Artifact{}, nil, fmt.Errorf("%w: content required", ErrInvalid)
+		return Artifact{}, nil, docOffsets{}, fmt.Errorf("%w: content required", ErrInvalid)
 	}
 	content, err := canonicalView(a.Content) // may alias a.Content until encoded
 	if err != nil {
-		return Artifact{}, nil, fmt.Errorf("content: %w", err)
+		return Artifact{}, nil, docOffsets{}, fmt.Errorf("content: %w", err)
 	}
 	if string(content) == "null" {
-		return Artifact{}, nil, fmt.Errorf("%w: content required", ErrInvalid)
+		return Artifact{}, nil, docOffsets{}, fmt.Errorf("%w: content required", ErrInvalid)
 	}
 	id := idOfCanonical(a.Kind, content)
 	if a.ID != "" && a.ID != id {
-		return Artifact{}, nil, fmt.Errorf("%w: id %q does not match the content (want %s)", ErrInvalid, a.ID, id)
+		return Artifact{}, nil, docOffsets{}, fmt.Errorf("%w: id %q does not match the content (want %s)", ErrInvalid, a.ID, id)
 	}
 	if a.Digest != "" && a.Digest != DigestPrefix+id {
-		return Artifact{}, nil, fmt.Errorf("%w: digest %q does not match the content (want %s%s)", ErrInvalid, a.Digest, DigestPrefix, id)
+		return Artifact{}, nil, docOffsets{}, fmt.Errorf("%w: digest %q does not match the content (want %s%s)", ErrInvalid, a.Digest, DigestPrefix, id)
 	}
 	if a.Parent != "" && !ValidID(a.Parent) {
-		return Artifact{}, nil, fmt.Errorf("%w: parent must be an artifact id (64 lowercase hex characters)", ErrInvalid)
+		return Artifact{}, nil, docOffsets{}, fmt.Errorf("%w: parent must be an artifact id (64 lowercase hex characters)", ErrInvalid)
 	}
 	if err := validTags(a.Tags); err != nil {
-		return Artifact{}, nil, err
+		return Artifact{}, nil, docOffsets{}, err
 	}
 	var meta json.RawMessage
 	if m := bytes.TrimSpace(a.Metadata); len(m) > 0 && string(m) != "null" {
 		if meta, err = canonicalView(m); err != nil {
-			return Artifact{}, nil, fmt.Errorf("metadata: %w", err)
+			return Artifact{}, nil, docOffsets{}, fmt.Errorf("metadata: %w", err)
 		}
 		if meta[0] != '{' {
-			return Artifact{}, nil, fmt.Errorf("%w: metadata must be a JSON object", ErrInvalid)
+			return Artifact{}, nil, docOffsets{}, fmt.Errorf("%w: metadata must be a JSON object", ErrInvalid)
 		}
 	}
 	switch {
 	case a.CreatedMs < 0:
-		return Artifact{}, nil, fmt.Errorf("%w: created_ms must be >= 0", ErrInvalid)
+		return Artifact{}, nil, docOffsets{}, fmt.Errorf("%w: created_ms must be >= 0", ErrInvalid)
 	case a.CreatedMs == 0:
 		a.CreatedMs = o.now().UnixMilli()
 	}
@@ -128,17 +151,11 @@ func (o *options) prepare(a Artifact) (Artifact, []byte, error) {
 		Metadata:  meta,
 		Content:   content,
 	}
-	data, metaAt, contentAt := appendDocument(nil, doc)
+	data, metaAt, contentAt := appendDocument(dst[:0], doc)
 	if len(data) > o.maxBytes {
-		return Artifact{}, nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), o.maxBytes)
+		return Artifact{}, data, docOffsets{}, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), o.maxBytes)
 	}
-	// The document's content and metadata are their copies inside data, so
-	// it shares no memory with a.
-	doc.Content = data[contentAt : contentAt+len(content) : contentAt+len(content)]
-	if meta != nil {
-		doc.Metadata = data[metaAt : metaAt+len(meta) : metaAt+len(meta)]
-	}
-	return doc, data, nil
+	return doc, data, docOffsets{meta: metaAt, content: contentAt}, nil
 }
 
 func validTags(tags []string) error {
