@@ -132,6 +132,31 @@ func (m *Members) Next() ([]byte, bool) {
 	return key, true
 }
 
+// Comma returns the offset of the ',' that follows the member whose value
+// was just read, or -1 when no ',' follows it. An object read anew with
+// ResumeObject at that offset continues as these Members do.
+func (m *Members) Comma() int {
+	c := m.c
+	if m.state != iterNext || c.bad || c.pos >= len(c.buf) || c.buf[c.pos] != ',' {
+		return -1
+	}
+	return c.pos
+}
+
+// ResumeObject starts reading b inside an object, at the ',' at offset
+// comma, and returns the object's remaining Members. b[:comma+1] must equal
+// the bytes of an earlier text up to the Comma its Members reported: the
+// members before the ',' are then known to be well-formed and are not read
+// again.
+func (c *Cursor) ResumeObject(b []byte, comma int) Members {
+	c.buf, c.pos, c.bad = b, comma, false
+	if comma < 0 || comma >= len(b) || b[comma] != ',' {
+		c.fail()
+		return Members{c: c, state: iterDone}
+	}
+	return Members{c: c, state: iterNext}
+}
+
 // Elems iterates over the elements of an array.
 type Elems struct {
 	c     *Cursor
