@@ -79,6 +79,34 @@ func (c *Cursor) Bool() (value, ok bool) {
 // (a fraction or exponent consumes the number and reports false); anything
 // that is not a number marks the cursor bad.
 func (c *Cursor) Int() (int64, bool) {
+	if c.bad {
+		return 0, false
+	}
+	// The common case, a short integer, is read in one pass.
+	buf, i := c.buf, c.pos
+	neg := i < len(buf) && buf[i] == '-'
+	if neg {
+		i++
+	}
+	start := i
+	var v int64
+	for i < len(buf) && buf[i]-'0' <= 9 {
+		v = v*10 + int64(buf[i]-'0')
+		i++
+	}
+	if n := i - start; n > 0 && n <= 18 && (buf[start] != '0' || n == 1) &&
+		(i == len(buf) || (buf[i] != '.' && buf[i] != 'e' && buf[i] != 'E')) {
+		c.advance(i)
+		if neg {
+			v = -v
+		}
+		return v, true
+	}
+	return c.longInt()
+}
+
+// longInt is Int for numbers that are long, malformed or not integers.
+func (c *Cursor) longInt() (int64, bool) {
 	start, end, ok := c.number()
 	if !ok {
 		return 0, false
