@@ -1,7 +1,5 @@
 package jsonscan
 
-import "bytes"
-
 // RawString consumes a string and returns its raw contents (escapes not
 // decoded); use NeedsDecode and Unescape to get its value.
 func (c *Cursor) RawString() ([]byte, bool) {
@@ -51,10 +49,11 @@ func (c *Cursor) Text() (string, bool) {
 // literal consumes the literal word (true, false or null) the cursor is at,
 // or fails.
 func (c *Cursor) literal(word string) bool {
-	if !bytes.HasPrefix(c.buf[c.pos:], []byte(word)) {
+	end := c.pos + len(word)
+	if end > len(c.buf) || string(c.buf[c.pos:end]) != word {
 		return c.fail()
 	}
-	c.advance(c.pos + len(word))
+	c.advance(end)
 	return true
 }
 
