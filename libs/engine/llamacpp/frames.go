@@ -51,6 +51,9 @@ func (f *frames) Line(line []byte) (string, bool, error) {
 	default:
 		return "", false, nil
 	}
+	if len(value) > 0 && value[0] == '{' {
+		return f.frame(value) // the common case: neither blank nor [DONE]
+	}
 	if len(bytes.TrimSpace(value)) == 0 {
 		return "", false, nil
 	}

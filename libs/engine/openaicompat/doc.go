@@ -11,7 +11,10 @@
 // complete. Errors inside the stream are {"error": {...}} (or a string, as
 // TGI sends it) and older vLLM's {"object": "error", "message", "code"}.
 // Only the first choice is read (the adapter never asks for n > 1); deltas
-// other than "content" (roles, reasoning, tool calls) carry no text.
+// other than "content" (roles, reasoning, tool calls) carry no text. The
+// chunks of a stream repeat their leading id, object, created and model: a
+// chunk that starts with the same bytes as an earlier one is read from the
+// first member after them.
 //
 // Probe reads /health (404: the server has none, then /v1/models decides
 // readiness; 503: loading), /v1/models for the model ids (and vLLM's

@@ -20,13 +20,18 @@ type frames struct {
 	completion int
 	prompt     int
 	version    string
+	// prefix holds the first bytes of an earlier chunk of the stream, up to
+	// and including a ',' after members that change nothing (id, object,
+	// created, model): the chunks of a stream repeat them, and a chunk that
+	// starts with the same bytes is read from that ',' on.
+	prefix []byte
 }
 
 var _ httpstream.Parser = (*frames)(nil)
 
 func (f *frames) reset() {
-	cur := f.cur
-	*f = frames{cur: cur}
+	cur, prefix := f.cur, f.prefix[:0]
+	*f = frames{cur: cur, prefix: prefix}
 }
 
 // Line implements httpstream.Parser.
@@ -43,6 +48,9 @@ func (f *frames) Line(line []byte) (string, bool, error) {
 	default:
 		return "", false, nil
 	}
+	if len(value) > 0 && value[0] == '{' {
+		return f.chunk(value) // the common case: neither blank nor [DONE]
+	}
 	if len(bytes.TrimSpace(value)) == 0 {
 		return "", false, nil
 	}
@@ -57,19 +65,31 @@ func (f *frames) Line(line []byte) (string, bool, error) {
 // is complete even without [DONE].
 func (f *frames) EndOK() bool { return f.finished }
 
+// members starts reading the members of chunk b, after f.prefix when b
+// starts with it.
+func (f *frames) members(b []byte) (m jsonscan.Members, resumed bool) {
+	if len(f.prefix) > 0 && bytes.HasPrefix(b, f.prefix) {
+		return f.cur.ResumeObject(b, len(f.prefix)-1), true
+	}
+	f.cur.Reset(b)
+	return f.cur.Object(), false
+}
+
 // chunk reads one JSON chunk.
 func (f *frames) chunk(b []byte) (string, bool, error) {
 	c := &f.cur
-	c.Reset(b)
 	var (
 		text     string
 		fail     *engine.Error
 		errorObj bool // older vLLM: {"object": "error", "message", "code"}
 		message  string
 		code     int
+		inert    = true // every member so far changed nothing
+		inertEnd = -1   // the ',' after the last of them
 	)
-	m := c.Object()
+	m, resumed := f.members(b)
 	for key, ok := m.Next(); ok; key, ok = m.Next() {
+		changes := true
 		switch string(key) {
 		case "choices":
 			text = f.choices(c)
@@ -81,18 +101,23 @@ func (f *frames) chunk(b []byte) (string, bool, error) {
 			}
 		case "object":
 			errorObj = isErrorObject(c)
+			changes = errorObj
 		case "message":
 			message = httpstream.TextOrSkip(c)
 		case "code":
 			code = httpstream.ReadCode(c)
 		case "system_fingerprint":
-			if f.version != "" {
+			if f.version == "" {
+				f.version, _ = c.Text()
+			} else {
 				c.Skip()
-				continue
 			}
-			f.version, _ = c.Text()
 		default:
 			c.Skip()
+			changes = false
+		}
+		if inert = inert && !changes; inert {
+			inertEnd = m.Comma()
 		}
 	}
 	if !c.AtEnd() {
@@ -103,6 +128,9 @@ func (f *frames) chunk(b []byte) (string, bool, error) {
 		return "", false, fail
 	case errorObj:
 		return "", false, &engine.Error{Kind: engine.KindEngine, Status: code, Message: message, Err: engine.ErrEngineReported}
+	}
+	if inertEnd >= 0 && (!resumed || inertEnd >= len(f.prefix)) {
+		f.prefix = append(f.prefix[:0], b[:inertEnd+1]...)
 	}
 	return text, false, nil
 }

@@ -54,6 +54,14 @@ func TestCursor(t *testing.T) {
 		{name: "bad escape in text", doc: `{"content":"\x"}`, ok: false},
 		{name: "null content", doc: `{"content":null}`, ok: true},
 		{name: "fraction not int", doc: `{"n":1.5}`, ok: true},
+		{name: "exponent not int", doc: `{"n":1e3}`, ok: true},
+		{name: "zero", doc: `{"n":-0}`, ok: true},
+		{name: "largest int", doc: `{"n":9223372036854775807}`, want: fields{count: 1<<63 - 1}, ok: true},
+		{name: "smallest read", doc: `{"n":-9223372036854775807}`, want: fields{count: -(1<<63 - 1)}, ok: true},
+		{name: "too large", doc: `{"n":9223372036854775808}`, ok: true},
+		{name: "18 digits", doc: `{"n":123456789012345678}`, want: fields{count: 123456789012345678}, ok: true},
+		{name: "minus alone", doc: `{"n":-}`, ok: false},
+		{name: "int then garbage", doc: `{"n":12x}`, want: fields{count: 12}, ok: false},
 		{name: "empty object", doc: `{}`, ok: true},
 		{name: "missing colon", doc: `{"n" 1}`, ok: false},
 		{name: "trailing comma", doc: `{"n":1,}`, want: fields{count: 1}, ok: false},
@@ -111,4 +119,56 @@ func TestCursorDoesNotAllocate(t *testing.T) {
 		}
 	})
 	is.Equal(allocs, 0.0) // scanning a token frame allocates nothing
+}
+
+func TestResumeObject(t *testing.T) {
+	is := is.New(t)
+	first := []byte(`{"id":"a", "n":1 ,"content":"x"}`)
+	var c Cursor
+	c.Reset(first)
+	m := c.Object()
+	var commas []int
+	for _, ok := m.Next(); ok; _, ok = m.Next() {
+		c.Skip()
+		commas = append(commas, m.Comma())
+	}
+	is.True(c.AtEnd())                                          // the first text is well-formed
+	is.Equal(commas, []int{9, 17, -1})                          // the ',' after each member, none after the last
+	is.Equal(first[:commas[1]+1], []byte(`{"id":"a", "n":1 ,`)) // the prefix a resumed read skips
+
+	tests := []struct {
+		name string
+		doc  string
+		want fields
+		ok   bool
+	}{
+		{name: "rest", doc: `{"id":"a", "n":1 ,"content":"y","stop":true}`, want: fields{text: "y", stop: true}, ok: true},
+		{name: "space after the comma", doc: `{"id":"a", "n":1 , "content":"y"}`, want: fields{text: "y"}, ok: true},
+		{name: "trailing comma", doc: `{"id":"a", "n":1 ,}`, ok: false},
+		{name: "cut", doc: `{"id":"a", "n":1 ,"content":`, want: fields{}, ok: false},
+		{name: "not closed", doc: `{"id":"a", "n":1 ,"stop":false`, ok: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			var got fields
+			m := c.ResumeObject([]byte(tt.doc), commas[1])
+			for key, ok := m.Next(); ok; key, ok = m.Next() {
+				switch string(key) {
+				case "content":
+					got.text, _ = c.Text()
+				case "stop":
+					got.stop, _ = c.Bool()
+				default:
+					got.other++
+					c.Skip()
+				}
+			}
+			is.Equal(c.AtEnd(), tt.ok) // well-formedness of the rest
+			is.Equal(got, tt.want)     // only the members after the ',' are read
+		})
+	}
+	m = c.ResumeObject([]byte(`{"id":"a"}`), 4)
+	_, ok := m.Next()
+	is.True(!ok && c.Bad()) // an offset that is not a ',' is refused
 }

@@ -1,23 +1,19 @@
 package jsonscan
 
-import "bytes"
-
 // RawString consumes a string and returns its raw contents (escapes not
 // decoded); use NeedsDecode and Unescape to get its value.
 func (c *Cursor) RawString() ([]byte, bool) {
-	if c.bad {
-		return nil, false
-	}
-	return c.rawString()
+	raw, _, ok := c.str()
+	return raw, ok
 }
 
 // AppendString consumes a string and appends its decoded value to dst.
 func (c *Cursor) AppendString(dst []byte) ([]byte, bool) {
-	raw, ok := c.RawString()
-	if !ok {
+	raw, plain, ok := c.str()
+	switch {
+	case !ok:
 		return dst, false
-	}
-	if !NeedsDecode(raw) {
+	case plain:
 		return append(dst, raw...), true
 	}
 	out, ok := Unescape(dst, raw)
@@ -33,13 +29,13 @@ func (c *Cursor) Text() (string, bool) {
 	if c.Null() {
 		return "", true
 	}
-	raw, ok := c.RawString()
+	raw, plain, ok := c.str()
 	switch {
 	case !ok:
 		return "", false
 	case len(raw) == 0:
 		return "", true
-	case !NeedsDecode(raw):
+	case plain:
 		return string(raw), true
 	}
 	out, ok := Unescape(c.textBuf[:0], raw)
@@ -50,32 +46,30 @@ func (c *Cursor) Text() (string, bool) {
 	return string(out), true
 }
 
+// literal consumes the literal word (true, false or null) the cursor is at,
+// or fails.
+func (c *Cursor) literal(word string) bool {
+	end := c.pos + len(word)
+	if end > len(c.buf) || string(c.buf[c.pos:end]) != word {
+		return c.fail()
+	}
+	c.advance(end)
+	return true
+}
+
 // Null consumes a null and reports true when the next value is null;
 // otherwise it consumes nothing and reports false.
 func (c *Cursor) Null() bool {
-	if c.Peek() != 'n' {
-		return false
-	}
-	if !bytes.HasPrefix(c.buf[c.pos:], []byte("null")) {
-		return c.fail()
-	}
-	c.pos += len("null")
-	return true
+	return c.Peek() == 'n' && c.literal("null")
 }
 
 // Bool consumes true or false.
 func (c *Cursor) Bool() (value, ok bool) {
 	switch c.Peek() {
 	case 't':
-		if bytes.HasPrefix(c.buf[c.pos:], []byte("true")) {
-			c.pos += len("true")
-			return true, true
-		}
+		return true, c.literal("true")
 	case 'f':
-		if bytes.HasPrefix(c.buf[c.pos:], []byte("false")) {
-			c.pos += len("false")
-			return false, true
-		}
+		return false, c.literal("false")
 	}
 	return false, c.fail()
 }
@@ -84,11 +78,39 @@ func (c *Cursor) Bool() (value, ok bool) {
 // (a fraction or exponent consumes the number and reports false); anything
 // that is not a number marks the cursor bad.
 func (c *Cursor) Int() (int64, bool) {
-	start, ok := c.number()
+	if c.bad {
+		return 0, false
+	}
+	// The common case, a short integer, is read in one pass.
+	buf, i := c.buf, c.pos
+	neg := i < len(buf) && buf[i] == '-'
+	if neg {
+		i++
+	}
+	start := i
+	var v int64
+	for i < len(buf) && buf[i]-'0' <= 9 {
+		v = v*10 + int64(buf[i]-'0')
+		i++
+	}
+	if n := i - start; n > 0 && n <= 18 && (buf[start] != '0' || n == 1) &&
+		(i == len(buf) || (buf[i] != '.' && buf[i] != 'e' && buf[i] != 'E')) {
+		c.advance(i)
+		if neg {
+			v = -v
+		}
+		return v, true
+	}
+	return c.longInt()
+}
+
+// longInt is Int for numbers that are long, malformed or not integers.
+func (c *Cursor) longInt() (int64, bool) {
+	start, end, ok := c.number()
 	if !ok {
 		return 0, false
 	}
-	digits := c.buf[start:c.pos]
+	digits := c.buf[start:end]
 	neg := digits[0] == '-'
 	if neg {
 		digits = digits[1:]
@@ -107,46 +129,49 @@ func (c *Cursor) Int() (int64, bool) {
 	return v, true
 }
 
-// number consumes a JSON number and returns where it started.
-func (c *Cursor) number() (int, bool) {
-	c.skipSpace()
-	start := c.pos
-	i := c.pos
-	if i < len(c.buf) && c.buf[i] == '-' {
+// number consumes a JSON number and returns where it started and ended.
+func (c *Cursor) number() (start, end int, ok bool) {
+	if c.bad {
+		return 0, 0, false
+	}
+	buf := c.buf
+	start = c.pos
+	i := start
+	if i < len(buf) && buf[i] == '-' {
 		i++
 	}
 	intStart := i
-	for i < len(c.buf) && '0' <= c.buf[i] && c.buf[i] <= '9' {
+	for i < len(buf) && '0' <= buf[i] && buf[i] <= '9' {
 		i++
 	}
-	if i == intStart || (c.buf[intStart] == '0' && i-intStart > 1) {
-		return 0, c.fail()
+	if i == intStart || (buf[intStart] == '0' && i-intStart > 1) {
+		return 0, 0, c.fail()
 	}
-	if i < len(c.buf) && c.buf[i] == '.' {
+	if i < len(buf) && buf[i] == '.' {
 		i++
 		fracStart := i
-		for i < len(c.buf) && '0' <= c.buf[i] && c.buf[i] <= '9' {
+		for i < len(buf) && '0' <= buf[i] && buf[i] <= '9' {
 			i++
 		}
 		if i == fracStart {
-			return 0, c.fail()
+			return 0, 0, c.fail()
 		}
 	}
-	if i < len(c.buf) && (c.buf[i] == 'e' || c.buf[i] == 'E') {
+	if i < len(buf) && (buf[i] == 'e' || buf[i] == 'E') {
 		i++
-		if i < len(c.buf) && (c.buf[i] == '+' || c.buf[i] == '-') {
+		if i < len(buf) && (buf[i] == '+' || buf[i] == '-') {
 			i++
 		}
 		expStart := i
-		for i < len(c.buf) && '0' <= c.buf[i] && c.buf[i] <= '9' {
+		for i < len(buf) && '0' <= buf[i] && buf[i] <= '9' {
 			i++
 		}
 		if i == expStart {
-			return 0, c.fail()
+			return 0, 0, c.fail()
 		}
 	}
-	c.pos = i
-	return start, true
+	c.advance(i)
+	return start, i, true
 }
 
 // Skip consumes one value of any kind, checking its structure.
@@ -174,16 +199,18 @@ func (c *Cursor) skip(depth int) bool {
 			}
 		}
 	case '"':
-		raw, ok := c.rawString()
-		if ok && NeedsDecode(raw) && !validString(raw) {
+		end, plain := stringEnd(c.buf, c.pos+1)
+		switch {
+		case end < 0:
+			return c.fail()
+		case !plain && !validString(c.buf[c.pos+1:end]):
 			return c.fail()
 		}
+		c.advance(end + 1)
 	case 't', 'f':
 		c.Bool()
 	case 'n':
-		if !c.Null() {
-			return c.fail()
-		}
+		c.Null()
 	default:
 		c.number()
 	}

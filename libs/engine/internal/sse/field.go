@@ -28,10 +28,14 @@ func Split(line []byte) (Field, []byte) {
 		return Comment, nil
 	case '{':
 		return Data, line
+	case 'd':
+		if value, ok := bytes.CutPrefix(line, []byte("data:")); ok {
+			return Data, trimSpace1(value)
+		}
 	}
 	name, value, found := bytes.Cut(line, []byte{':'})
-	if found && len(value) > 0 && value[0] == ' ' {
-		value = value[1:]
+	if found {
+		value = trimSpace1(value)
 	}
 	switch string(name) {
 	case "data":
@@ -43,6 +47,14 @@ func Split(line []byte) (Field, []byte) {
 	default:
 		return Other, value
 	}
+}
+
+// trimSpace1 removes the one optional space that starts a field value.
+func trimSpace1(value []byte) []byte {
+	if len(value) > 0 && value[0] == ' ' {
+		return value[1:]
+	}
+	return value
 }
 
 // IsDone reports whether a data value is the OpenAI end marker "[DONE]".
