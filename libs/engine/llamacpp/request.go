@@ -1,54 +1,53 @@
 package llamacpp
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/orchestratord/orchestratord/libs/engine"
+	"github.com/orchestratord/orchestratord/libs/engine/internal/jsonwrite"
 )
 
 // chatStop keeps a rendered chat from running into the user's next turn.
 const chatStop = "\nUser:"
 
-// completionBody is the JSON body of POST /completion.
-type completionBody struct {
-	Model       string   `json:"model,omitempty"`
-	Prompt      string   `json:"prompt"`
-	NPredict    int      `json:"n_predict,omitempty"`
-	Stream      bool     `json:"stream"`
-	CachePrompt bool     `json:"cache_prompt"`
-	Seed        *int64   `json:"seed,omitempty"`
-	Temperature *float64 `json:"temperature,omitempty"`
-	TopP        *float64 `json:"top_p,omitempty"`
-	Stop        []string `json:"stop,omitempty"`
-}
-
-// requestBody encodes req for /completion; a chat is rendered into the prompt.
+// requestBody encodes req for /completion, as encoding/json writes
+// {"model", "prompt", "n_predict", "stream": true, "cache_prompt": true,
+// "seed", "temperature", "top_p", "stop"} with the optional ones only when
+// set; a chat is rendered into the prompt.
 func requestBody(req engine.Request) ([]byte, error) {
-	b := completionBody{
-		Model:       req.Model,
-		Prompt:      req.Prompt,
-		NPredict:    req.MaxTokens,
-		Stream:      true,
-		CachePrompt: true,
-		Seed:        req.Seed,
-		Temperature: req.Temperature,
-		TopP:        req.TopP,
-		Stop:        req.Stop,
-	}
+	prompt, stop := req.Prompt, req.Stop
 	if len(req.Messages) > 0 {
-		b.Prompt = RenderChat(req.Messages)
-		b.Stop = append(append(make([]string, 0, len(req.Stop)+1), req.Stop...), chatStop)
+		prompt = RenderChat(req.Messages)
+		stop = append(append(make([]string, 0, len(req.Stop)+1), req.Stop...), chatStop)
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(b); err != nil {
-		return nil, fmt.Errorf("encode /completion body: %w", err)
+	o := jsonwrite.New(make([]byte, 0, 160+len(req.Model)+len(prompt)))
+	if req.Model != "" {
+		o.String("model", req.Model)
 	}
-	return buf.Bytes(), nil
+	o.String("prompt", prompt)
+	if req.MaxTokens != 0 {
+		o.Int("n_predict", int64(req.MaxTokens))
+	}
+	o.Bool("stream", true)
+	o.Bool("cache_prompt", true)
+	if req.Seed != nil {
+		o.Int("seed", *req.Seed)
+	}
+	if req.Temperature != nil {
+		if err := o.Float("temperature", *req.Temperature); err != nil {
+			return nil, fmt.Errorf("encode /completion body: %w", err)
+		}
+	}
+	if req.TopP != nil {
+		if err := o.Float("top_p", *req.TopP); err != nil {
+			return nil, fmt.Errorf("encode /completion body: %w", err)
+		}
+	}
+	if len(stop) > 0 {
+		o.Strings("stop", stop)
+	}
+	return o.Finish(), nil
 }
 
 // RenderChat renders messages as the prompt Generate sends for a chat: one

@@ -1,11 +1,10 @@
 package openaicompat
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 
 	"github.com/orchestratord/orchestratord/libs/engine"
+	"github.com/orchestratord/orchestratord/libs/engine/internal/jsonwrite"
 )
 
 // Endpoint paths.
@@ -14,64 +13,49 @@ const (
 	chatPath        = "/v1/chat/completions"
 )
 
-type streamOptions struct {
-	IncludeUsage bool `json:"include_usage"`
-}
-
-// sampling holds the fields both endpoints share.
-type sampling struct {
-	MaxTokens     int           `json:"max_tokens,omitempty"`
-	Stream        bool          `json:"stream"`
-	StreamOptions streamOptions `json:"stream_options"`
-	Seed          *int64        `json:"seed,omitempty"`
-	Temperature   *float64      `json:"temperature,omitempty"`
-	TopP          *float64      `json:"top_p,omitempty"`
-	Stop          []string      `json:"stop,omitempty"`
-}
-
-type completionBody struct {
-	Model  string `json:"model,omitempty"`
-	Prompt string `json:"prompt"`
-	sampling
-}
-
-type chatMessage struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
-}
-
-type chatBody struct {
-	Model    string        `json:"model,omitempty"`
-	Messages []chatMessage `json:"messages"`
-	sampling
-}
-
-// requestBody returns the endpoint path and JSON body for req.
+// requestBody returns the endpoint path and JSON body for req:
+// {"model", "prompt" or "messages", "max_tokens", "stream": true,
+// "stream_options": {"include_usage": true}, "seed", "temperature", "top_p",
+// "stop"}, the optional ones only when set, as encoding/json writes it.
 func requestBody(req engine.Request) (string, []byte, error) {
-	s := sampling{
-		MaxTokens:     req.MaxTokens,
-		Stream:        true,
-		StreamOptions: streamOptions{IncludeUsage: true},
-		Seed:          req.Seed,
-		Temperature:   req.Temperature,
-		TopP:          req.TopP,
-		Stop:          req.Stop,
-	}
 	path := completionsPath
-	var doc any = completionBody{Model: req.Model, Prompt: req.Prompt, sampling: s}
+	n := 160 + len(req.Model) + len(req.Prompt)
+	for _, m := range req.Messages {
+		n += 32 + len(m.Role) + len(m.Content)
+	}
+	o := jsonwrite.New(make([]byte, 0, n))
+	if req.Model != "" {
+		o.String("model", req.Model)
+	}
 	if len(req.Messages) > 0 {
-		msgs := make([]chatMessage, len(req.Messages))
-		for i, m := range req.Messages {
-			msgs[i] = chatMessage{Role: m.Role, Content: m.Content}
-		}
 		path = chatPath
-		doc = chatBody{Model: req.Model, Messages: msgs, sampling: s}
+		o.Objects("messages", len(req.Messages), func(i int, m *jsonwrite.Object) {
+			m.String("role", req.Messages[i].Role)
+			m.String("content", req.Messages[i].Content)
+		})
+	} else {
+		o.String("prompt", req.Prompt)
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(doc); err != nil {
-		return "", nil, fmt.Errorf("encode %s body: %w", path, err)
+	if req.MaxTokens != 0 {
+		o.Int("max_tokens", int64(req.MaxTokens))
 	}
-	return path, buf.Bytes(), nil
+	o.Bool("stream", true)
+	o.Raw("stream_options", `{"include_usage":true}`)
+	if req.Seed != nil {
+		o.Int("seed", *req.Seed)
+	}
+	if req.Temperature != nil {
+		if err := o.Float("temperature", *req.Temperature); err != nil {
+			return "", nil, fmt.Errorf("encode %s body: %w", path, err)
+		}
+	}
+	if req.TopP != nil {
+		if err := o.Float("top_p", *req.TopP); err != nil {
+			return "", nil, fmt.Errorf("encode %s body: %w", path, err)
+		}
+	}
+	if len(req.Stop) > 0 {
+		o.Strings("stop", req.Stop)
+	}
+	return path, o.Finish(), nil
 }
