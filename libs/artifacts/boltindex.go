@@ -2,9 +2,11 @@ package artifacts
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"math"
 	"slices"
 	"sync"
 
@@ -150,18 +152,27 @@ func (p *pendingIndex) size() int {
 	return len(p.entries)
 }
 
-// toMerge returns the entries w has not merged yet, sorted by key.
-func (p *pendingIndex) toMerge(w *indexWriter) []mergeEntry {
+// toMerge returns the entries w has not merged yet, sorted by key: all of
+// them, or the oldest limit (by sequence number) when there are more. The
+// second result is the sequence number through which every entry is then
+// merged; 0 when all are.
+func (p *pendingIndex) toMerge(w *indexWriter, limit int) ([]mergeEntry, uint64) {
 	p.mu.RLock()
-	defer p.mu.RUnlock()
 	out := make([]mergeEntry, 0, max(len(p.entries)-w.merged, 0))
 	for k, e := range p.entries {
 		if e.seq > w.mergedThrough {
 			out = append(out, mergeEntry{key: k, seq: e.seq})
 		}
 	}
+	p.mu.RUnlock()
+	var through uint64
+	if len(out) > limit {
+		slices.SortFunc(out, func(a, b mergeEntry) int { return cmp.Compare(a.seq, b.seq) })
+		out = out[:limit]
+		through = out[limit-1].seq
+	}
 	slices.SortFunc(out, func(a, b mergeEntry) int { return bytes.Compare(a.key[:], b.key[:]) })
-	return out
+	return out, through
 }
 
 type mergeEntry struct {
@@ -178,13 +189,19 @@ func (p *pendingIndex) merged(w *indexWriter, through uint64, n int) {
 	w.merged += n
 }
 
-// merge writes every pending entry that w has not merged yet into "ids", in
-// key order so that each leaf of "ids" is read and written once, and
+// merge writes the pending entries that w has not merged yet into "ids",
+// in key order so that each leaf of "ids" is read and written once, and
 // records under the mark that every document through the last sequence
-// number is indexed there. The entries leave the pending index when the
-// transaction has committed.
+// number merged is indexed there. Once "ids" has more leaves than
+// mergeLeaves, only the oldest mergeLeaves entries are merged, so that a
+// merge rewrites a bounded number of leaves. The entries leave the pending
+// index when the transaction has committed.
 func (t boltWriter) merge() error {
-	entries := t.idx.toMerge(t.w)
+	limit := math.MaxInt
+	if t.docs.Sequence()/boltIDsPerLeaf > uint64(t.mergeLeaves) {
+		limit = t.mergeLeaves
+	}
+	entries, through := t.idx.toMerge(t.w, limit)
 	// bbolt copies the keys; the values must stay as they are until the
 	// commit.
 	vals := make([]byte, 0, boltSeqLen*(len(entries)+1))
@@ -194,7 +211,9 @@ func (t boltWriter) merge() error {
 			return err
 		}
 	}
-	through := t.docs.Sequence()
+	if through == 0 {
+		through = t.docs.Sequence()
+	}
 	vals = binary.BigEndian.AppendUint64(vals, through)
 	if err := t.meta.Put(t.markKey, vals[len(vals)-boltSeqLen:]); err != nil {
 		return err

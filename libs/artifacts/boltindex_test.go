@@ -255,3 +255,38 @@ func TestBoltIndexRebuildSkipsUnreadable(t *testing.T) {
 	is.True(created) // stored anew
 	mustServe(t, crashed, stored)
 }
+
+// TestBoltIndexMergeBoundedOnceIDsIsLarge: once "ids" is estimated to have
+// more leaves than mergeLeaves, a merge takes only the oldest mergeLeaves
+// pending ids (and the mark only advances through them), so that it
+// rewrites a bounded number of leaves; nothing is lost, then or after a
+// reopen.
+func TestBoltIndexMergeBoundedOnceIDsIsLarge(t *testing.T) {
+	is := is.New(t)
+	path := filepath.Join(t.TempDir(), "artifacts.db")
+	s, err := NewBoltStore(path, withMergeAt(8), func(o *options) { o.mergeLeaves = 1 })
+	is.NoErr(err)                  // open
+	total := 2*boltIDsPerLeaf + 30 // past two estimated leaves: one id a merge
+	var stored []Artifact
+	for first := 0; first < total; first += 10 {
+		var batch []Artifact
+		for i := first; i < min(first+10, total); i++ {
+			batch = append(batch, logDoc(i))
+		}
+		for _, r := range s.PutBatch(context.Background(), batch) {
+			is.NoErr(r.Err) // stored
+			stored = append(stored, r.Artifact)
+		}
+	}
+	st := stateOf(t, s)
+	is.True(st.pending >= 7 && st.pending <= 8) // one id merged a write: the pending ids stay at the threshold
+	is.Equal(st.indexed+st.pending, total)      // every id is somewhere
+	is.Equal(st.mark, uint64(total-st.pending)) // the mark is through the last id merged
+	mustServe(t, s, stored)
+	is.NoErr(s.Close())
+	again := openIndexed(t, path, 8)
+	reopened := stateOf(t, again)
+	is.Equal(reopened.indexed+reopened.pending, total)      // the pending ids are rebuilt (Close merged one more)
+	is.Equal(reopened.mark, uint64(total-reopened.pending)) // after the mark
+	mustServe(t, again, stored)
+}

@@ -37,10 +37,22 @@ const (
 	// of "ids" that one of them falls in, about all of them (ids are
 	// random): with 50,000 documents some 150 leaves of 32 KB once per 4096
 	// documents, instead of a leaf per document. The saving shrinks as
-	// "ids" grows, and is gone past ~1.5 million documents (~4096 leaves).
+	// "ids" grows past boltMergeLeaves leaves (~100,000 documents), where a
+	// merge takes fewer ids at a time, and is gone past ~1.5 million.
 	// It bounds the memory (about 100 bytes an id) and what NewBoltStore
 	// reads after a crash: at most this many documents and a batch.
 	boltMergeEntries = 4096
+	// boltMergeLeaves bounds what one merge rewrites, and so holds dirty
+	// in memory until its commit: once "ids" has more leaves than this
+	// (estimated at boltIDsPerLeaf ids a leaf), a merge takes only the
+	// oldest boltMergeLeaves pending ids, whose leaves are then about all
+	// distinct. 256 leaves of 32 KiB is 8 MiB; merging all 4096 ids into a
+	// large "ids" would hold 128 MiB.
+	boltMergeLeaves = 256
+	// boltIDsPerLeaf: an element of "ids" takes 56 bytes of a leaf (16 of
+	// header, the 32-byte key, the 8-byte value), and leaves filled by
+	// random keys are about 70% full.
+	boltIDsPerLeaf = boltPageSize * 7 / 10 / 56
 	// boltDocsFillPercent fills the documents' leaves to the brim when they
 	// split: keys only ever append, so a full leaf is never written again.
 	boltDocsFillPercent = 1.0

@@ -22,9 +22,10 @@ type boltTx struct {
 // pending index into "ids" once it holds mergeAt entries.
 type boltWriter struct {
 	boltTx
-	w       *indexWriter
-	mergeAt int
-	touched *atomic.Int64
+	w           *indexWriter
+	mergeAt     int
+	mergeLeaves int
+	touched     *atomic.Int64
 }
 
 // readTx returns the buckets NewBoltStore created (and the earlier layout's,
@@ -49,7 +50,7 @@ func (s *BoltStore) writeTx(tx *bolt.Tx) (boltWriter, error) {
 	}
 	// A bucket's FillPercent lasts one transaction.
 	b.docs.FillPercent = boltDocsFillPercent
-	return boltWriter{boltTx: b, w: s.idx.begin(tx), mergeAt: s.opts.mergeAt, touched: &s.touched}, nil
+	return boltWriter{boltTx: b, w: s.idx.begin(tx), mergeAt: s.opts.mergeAt, mergeLeaves: s.opts.mergeLeaves, touched: &s.touched}, nil
 }
 
 // lookup returns the document stored under id (key is its raw bytes) and

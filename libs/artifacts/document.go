@@ -34,6 +34,9 @@ type options struct {
 	// mergeAt is how many pending ids a BoltStore holds before it merges
 	// them into its index (boltMergeEntries; tests set it lower).
 	mergeAt int
+	// mergeLeaves bounds the leaves of "ids" one merge rewrites
+	// (boltMergeLeaves; tests set it lower).
+	mergeLeaves int
 }
 
 // WithClock sets the clock that stamps CreatedMs; nil keeps time.Now.
@@ -67,7 +70,7 @@ func WithLockTimeout(d time.Duration) Option {
 }
 
 func newOptions(opts []Option) options {
-	o := options{now: time.Now, maxBytes: DefaultMaxBytes, lockTimeout: DefaultLockTimeout, mergeAt: boltMergeEntries}
+	o := options{now: time.Now, maxBytes: DefaultMaxBytes, lockTimeout: DefaultLockTimeout, mergeAt: boltMergeEntries, mergeLeaves: boltMergeLeaves}
 	for _, opt := range opts {
 		opt(&o)
 	}
