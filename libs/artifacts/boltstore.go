@@ -71,7 +71,7 @@ const (
 	boltPutAttempts = 3
 	// boltReleaseBytes is how many bytes of documents are read or written
 	// between two releases of the mapped pages (see BoltStore.release).
-	boltReleaseBytes = 16 << 20
+	boltReleaseBytes = 4 << 20
 )
 
 // BoltStore is a Store in one bbolt file. Bucket "docs" holds the stored
@@ -96,7 +96,7 @@ const (
 // Close merges them. A file without the mark, written when "ids" was
 // updated per Put, is indexed throughout, and gets the mark on open.
 //
-// Every 16 MB of documents read or written, and after each merge, the store
+// Every 4 MB of documents read or written, and after each merge, the store
 // drops the file's pages from the process's resident set (see release), so
 // that the process's RSS does not grow with the file. Files of the earlier
 // layout, bucket "artifacts" keyed by the hex id, are read as well; new

@@ -114,7 +114,7 @@ func putRSSDocs(t *testing.T, s artifacts.Store, from, to int64) {
 // resident memory much while they run (VmHWM) nor leave it higher. Every Put
 // appends to the rightmost leaf of the documents' bucket and inserts into
 // the small id index, and the store drops the file's pages from the process
-// every 16 MB of documents, so the pages bbolt reads through its mmap do not
+// every 4 MB of documents, so the pages bbolt reads through its mmap do not
 // pile up with the file. (Before, with the id as the key, every Put rewrote
 // a random leaf and most of the file became resident: a peak 210 MB above
 // the start over Puts 5,001 to 20,000.) Linux only: it reads /proc/self.
