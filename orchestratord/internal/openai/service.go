@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/orchestratord/orchestratord/contracts/wire"
@@ -70,7 +71,16 @@ type Service struct {
 	tokenLimit int
 	metrics    *metrics.Metrics
 	started    time.Time
+	// bufs recycles the buffers a stream reads frames into and renders
+	// chunks in: grown per stream they were most of what /v1 allocated.
+	bufs sync.Pool
 }
+
+// streamBufs are the buffers of one Stream.Serve.
+type streamBufs struct{ sse, out []byte }
+
+// maxPooledStreamBuf bounds the buffers kept for the next stream.
+const maxPooledStreamBuf = 1 << 20
 
 // New returns a Service that submits through ts and lists the models
 // poolModels returns (those of ready pools).

@@ -46,9 +46,25 @@ func (st *Stream) Serve(ctx context.Context, w io.Writer, flush func() error) er
 }
 
 func (st *Stream) serve(ctx context.Context) error {
+	bufs, _ := st.svc.bufs.Get().(*streamBufs)
+	if bufs == nil {
+		bufs = &streamBufs{}
+	}
+	var (
+		after   uint64
+		sse     = bufs.sse[:0]
+		out     = bufs.out[:0]
+		pending bool // written but not flushed
+	)
+	defer func() {
+		if cap(sse) <= maxPooledStreamBuf && cap(out) <= maxPooledStreamBuf {
+			bufs.sse, bufs.out = sse[:0], out[:0]
+			st.svc.bufs.Put(bufs)
+		}
+	}()
 	// The first flush sends the headers (and a chat's role chunk): the
 	// client learns at once that it was admitted.
-	out := st.r.role(make([]byte, 0, 512))
+	out = st.r.role(out)
 	if len(out) > 0 {
 		if err := st.write(out); err != nil {
 			return err
@@ -60,11 +76,6 @@ func (st *Stream) serve(ctx context.Context) error {
 	}
 	waitCtx, stopWait := st.waitContext(ctx)
 	defer func() { stopWait() }()
-	var (
-		after   uint64
-		sse     []byte
-		pending bool // written but not flushed
-	)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err // the client left while frames kept coming

@@ -253,3 +253,36 @@ func TestMalformedFramesAreRefused(t *testing.T) {
 		})
 	}
 }
+
+// Streams of one service reuse their buffers: a stream after a longer one
+// writes exactly its own chunks.
+func TestStreamsReuseBuffersWithoutMixingOutput(t *testing.T) {
+	is := is.New(t)
+	ft := newFakeTasks()
+	s := newService(t, ft)
+	serve := func(tokens []string) []string {
+		var req wire.CompletionRequest
+		is.NoErr(json.Unmarshal([]byte(`{"model":"tiny","prompt":"p","stream":true}`), &req))
+		reply, err := s.Completions(context.Background(), req, "")
+		is.NoErr(err) // admitted
+		l := ft.log(reply.Stream.taskID)
+		_, _ = l.AppendTokens(tokens)
+		end(l, wire.FinishStop, 0)
+		rec := newRecorder()
+		is.NoErr(reply.Stream.Serve(context.Background(), rec, rec.Flush)) // served
+		data, _ := events(rec.String())
+		var texts []string
+		for _, d := range data[:len(data)-2] { // the tokens, before the final chunk and [DONE]
+			var c wire.CompletionChunk
+			is.NoErr(json.Unmarshal([]byte(d), &c))
+			texts = append(texts, c.Choices[0].Text)
+		}
+		return texts
+	}
+	long := make([]string, 300)
+	for i := range long {
+		long[i] = strings.Repeat("x", i%7+1)
+	}
+	is.Equal(serve(long), long)                             // a long stream
+	is.Equal(serve([]string{"a", "b"}), []string{"a", "b"}) // then a short one, nothing of the long one in it
+}
