@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -111,9 +112,39 @@ func New(opts ...Option) *Transport {
 // conn is one connection and its buffers.
 type conn struct {
 	nc     net.Conn
-	br     *bufio.Reader
+	br     *bufio.Reader // reads through head
+	head   *headLimit
 	addr   string
 	idleAt time.Time
+}
+
+// headLimit is what the connection's buffer reads from: while the head of
+// an answer is read it gives at most maxHeadBytes, so that an engine that
+// sends an endless status line or endless headers fails the request
+// instead of growing the daemon's memory (net/textproto bounds neither).
+type headLimit struct {
+	r    io.Reader
+	left int64 // bytes the head may still take; < 0: no bound (a body)
+}
+
+func (h *headLimit) Read(p []byte) (int, error) {
+	if h.left < 0 {
+		return h.r.Read(p)
+	}
+	if h.left == 0 {
+		return 0, fmt.Errorf("%w: the head is longer than %d bytes", ErrMalformed, maxHeadBytes)
+	}
+	if int64(len(p)) > h.left {
+		p = p[:h.left]
+	}
+	n, err := h.r.Read(p)
+	h.left -= int64(n)
+	return n, err
+}
+
+func newConn(nc net.Conn, addr string) *conn {
+	head := &headLimit{r: nc, left: -1}
+	return &conn{nc: nc, br: bufio.NewReaderSize(head, readBufferSize), head: head, addr: addr}
 }
 
 // RoundTrip implements http.RoundTripper. A request that fails on a reused
@@ -190,7 +221,7 @@ func (t *Transport) get(ctx context.Context, addr string) (*conn, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	return &conn{nc: nc, br: bufio.NewReaderSize(nc, readBufferSize), addr: addr}, false, nil
+	return newConn(nc, addr), false, nil
 }
 
 // put keeps c for reuse, or closes it when the host has enough.
@@ -232,6 +263,7 @@ func (t *Transport) exchange(ctx context.Context, c *conn, req *http.Request) (r
 		return fail(err)
 	}
 	for {
+		c.head.left = maxHeadBytes // what is buffered already counts free
 		if _, err := c.br.Peek(1); err != nil {
 			return fail(err)
 		}
@@ -245,6 +277,7 @@ func (t *Transport) exchange(ctx context.Context, c *conn, req *http.Request) (r
 		}
 		// 1xx informational answers precede the real one.
 	}
+	c.head.left = -1 // the body is bounded by its framing, or by nothing
 	b := &body{t: t, c: c, ctx: ctx, stop: stop, keep: keepAlive(req, resp)}
 	switch {
 	case req.Method == http.MethodHead || resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified:

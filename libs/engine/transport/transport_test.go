@@ -221,6 +221,9 @@ func TestBrokenAnswers(t *testing.T) {
 		{"short body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", nil, io.ErrUnexpectedEOF},
 		{"cut chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", nil, io.ErrUnexpectedEOF},
 		{"no last chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n", nil, io.ErrUnexpectedEOF},
+		// well-formed but past the 1 MiB bound of a head
+		{"huge status line", "HTTP/1.1 200 " + strings.Repeat("o", 1100<<10) + "\r\nContent-Length: 0\r\n\r\n", transport.ErrMalformed, nil},
+		{"huge headers", "HTTP/1.1 200 OK\r\n" + strings.Repeat("X-A: "+strings.Repeat("a", 1000)+"\r\n", 1100) + "Content-Length: 0\r\n\r\n", transport.ErrMalformed, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
