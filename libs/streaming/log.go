@@ -202,13 +202,19 @@ func (l *Log) appendFrameLocked(event string, data, verbose []byte) uint64 {
 	l.buf = buf
 	l.frames = append(l.frames, frameRec{end: len(buf), dataOff: dataOff})
 	if len(verbose) > 0 {
-		start := len(l.vbuf)
-		l.vbuf = appendFrameHead(l.vbuf, seq, event)
-		l.vbuf = append(l.vbuf, verbose...)
-		l.vbuf = append(l.vbuf, frameSuffix...)
-		l.verbose = append(l.verbose, verboseRec{seq: seq, start: start, end: len(l.vbuf)})
+		l.appendVerboseLocked(seq, event, verbose)
 	}
 	return seq
+}
+
+// appendVerboseLocked encodes the verbose alternative of frame seq, which
+// is the last frame that has one.
+func (l *Log) appendVerboseLocked(seq uint64, event string, verbose []byte) {
+	start := len(l.vbuf)
+	l.vbuf = appendFrameHead(l.vbuf, seq, event)
+	l.vbuf = append(l.vbuf, verbose...)
+	l.vbuf = append(l.vbuf, frameSuffix...)
+	l.verbose = append(l.verbose, verboseRec{seq: seq, start: start, end: len(l.vbuf)})
 }
 
 // The fixed bytes of a frame and of a token frame (without the digits of
@@ -252,6 +258,16 @@ func (l *Log) SSE() []byte {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.buf[:len(l.buf):len(l.buf)]
+}
+
+// VerboseSSE returns the SSE encoding of the verbose alternatives alone
+// (those appended with AppendVerbose), in frame order, without copying:
+// with SSE, what RestoreVerbose needs to serve verbose readers again. The
+// caller must not modify it.
+func (l *Log) VerboseSSE() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.vbuf[:len(l.vbuf):len(l.vbuf)]
 }
 
 // trimSlack is the spare capacity a finished log keeps without a copy: a

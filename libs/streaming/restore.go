@@ -12,9 +12,16 @@ import (
 // archived — e.g. stored as a transcript and dropped from memory — can be
 // served again with Serve. Frames must be numbered from 1 without gaps and
 // the last one must be terminal ("end" or "error"). Verbose alternatives are
-// not kept in the SSE encoding; a restored log serves the plain data to
-// every reader.
+// not kept in the SSE encoding; a log restored by Restore serves the plain
+// data to every reader (see RestoreVerbose).
 func Restore(sse []byte, finishedAt time.Time) (*Log, error) {
+	return RestoreVerbose(sse, nil, finishedAt)
+}
+
+// RestoreVerbose is Restore with the verbose alternatives too: verboseSSE
+// is what VerboseSSE returned, frames that each name a frame of sse (same id
+// and event) in increasing order.
+func RestoreVerbose(sse, verboseSSE []byte, finishedAt time.Time) (*Log, error) {
 	l := newLog(func() time.Time { return finishedAt })
 	l.buf = make([]byte, 0, len(sse))
 	rest := sse
@@ -57,9 +64,50 @@ func Restore(sse []byte, finishedAt time.Time) (*Log, error) {
 	if !l.finished {
 		return nil, fmt.Errorf("%w: no terminal frame (last was %q)", ErrInvalidFrame, lastEvent)
 	}
+	if err := l.restoreVerbose(verboseSSE); err != nil {
+		return nil, err
+	}
 	l.finishedAt = finishedAt
 	close(l.done)
 	return l, nil
+}
+
+// restoreVerbose attaches the verbose alternatives encoded in vsse to the
+// frames of the restored log l.
+func (l *Log) restoreVerbose(vsse []byte) error {
+	var last uint64
+	for rest := vsse; len(rest) > 0; {
+		end := bytes.Index(rest, []byte("\n\n"))
+		if end < 0 {
+			return fmt.Errorf("%w: truncated verbose frame", ErrInvalidFrame)
+		}
+		block := rest[:end]
+		rest = rest[end+2:]
+		seq, event, data, err := parseFrame(block)
+		if err != nil {
+			return err
+		}
+		if seq <= last || seq > uint64(len(l.frames)) {
+			return fmt.Errorf("%w: verbose frame %d out of order or of no frame", ErrInvalidFrame, seq)
+		}
+		last = seq
+		start := 0
+		if seq > 1 {
+			start = l.frames[seq-2].end
+		}
+		_, plainEvent, _, err := parseFrame(l.buf[start : l.frames[seq-1].end-len(frameSuffix)])
+		if err != nil {
+			return err
+		}
+		if plainEvent != event {
+			return fmt.Errorf("%w: verbose frame %d is %q, the frame is %q", ErrInvalidFrame, seq, event, plainEvent)
+		}
+		if err := checkData(data); err != nil {
+			return err
+		}
+		l.appendVerboseLocked(seq, event, data)
+	}
+	return nil
 }
 
 // parseFrame splits one encoded frame `id: N\nevent: E\ndata: D`.

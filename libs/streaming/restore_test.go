@@ -54,3 +54,48 @@ func TestRestoreRejectsBrokenStreams(t *testing.T) {
 		})
 	}
 }
+
+func TestRestoreVerboseServesTheVerboseStream(t *testing.T) {
+	is := is.New(t)
+	l := NewLog()
+	_, _ = l.Append("started", []byte(`{"queue_position":1}`))
+	_, _ = l.AppendVerbose("metrics", []byte(`{"queue_position":0}`), []byte(`{"queue_position":0,"human":"next"}`))
+	_, _ = l.AppendTokens([]string{"a", "b"})
+	_, _ = l.AppendVerbose("metrics", []byte(`{"queue_depth":0}`), []byte(`{"queue_depth":0,"human":"first token"}`))
+	_, err := l.Finish(func(n int) (string, []byte) { return "end", []byte(`{"tokens_out":2}`) })
+	is.NoErr(err)
+	r, err := RestoreVerbose(l.SSE(), l.VerboseSSE(), time.Now())
+	is.NoErr(err)
+	for _, verbose := range []bool{false, true} {
+		for after := uint64(0); after <= l.LastSeq(); after++ {
+			want, _, _ := l.ReadFrom(after, verbose, nil)
+			got, _, _ := r.ReadFrom(after, verbose, nil)
+			is.Equal(string(got), string(want)) // plain and verbose readers get what they got before
+		}
+	}
+	plainOnly, err := Restore(l.SSE(), time.Now())
+	is.NoErr(err)
+	got, _, _ := plainOnly.ReadFrom(0, true, nil)
+	want, _, _ := l.ReadFrom(0, false, nil)
+	is.Equal(string(got), string(want)) // without them a verbose reader gets the plain frames
+}
+
+func TestRestoreVerboseRejectsBrokenAlternatives(t *testing.T) {
+	const sse = "id: 1\nevent: started\ndata: {}\n\nid: 2\nevent: metrics\ndata: {}\n\nid: 3\nevent: end\ndata: {}\n\n"
+	cases := map[string]string{
+		"truncated":     "id: 2\nevent: metrics\ndata: {}\n",
+		"no such frame": "id: 4\nevent: metrics\ndata: {}\n\n",
+		"other event":   "id: 2\nevent: token\ndata: {}\n\n",
+		"out of order":  "id: 2\nevent: metrics\ndata: {}\n\nid: 1\nevent: started\ndata: {}\n\n",
+		"twice":         "id: 2\nevent: metrics\ndata: {}\n\nid: 2\nevent: metrics\ndata: {}\n\n",
+		"bad data":      "id: 2\nevent: metrics\ndata: {\n\n",
+		"frame zero":    "id: 0\nevent: metrics\ndata: {}\n\n",
+	}
+	for name, vsse := range cases {
+		t.Run(name, func(t *testing.T) {
+			is := is.New(t)
+			_, err := RestoreVerbose([]byte(sse), []byte(vsse), time.Now())
+			is.True(errors.Is(err, ErrInvalidFrame)) // refused
+		})
+	}
+}

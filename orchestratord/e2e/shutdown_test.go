@@ -73,6 +73,9 @@ func TestVerboseStream(t *testing.T) {
 	_, o := cluster(t, "", 1, "--token-delay", "1ms")
 	adm := admit(t, o, task(`,"max_tokens":4`))
 	plain := stream(t, o, adm)
+	// Once the transcript is stored the frames leave memory: a verbose
+	// reader is then served from the transcript, narration included.
+	waitFor(t, 5*time.Second, "transcript", func() bool { return status(t, o, adm.TaskID).TranscriptArtifactID != "" })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	verbose, err := sse(ctx, o.URL+adm.Streams.SSEVerbose)

@@ -94,8 +94,10 @@ func (s *Service) finish(r *record, t terminal, state State) bool {
 // writer as a `trace` artifact (api.md §7). The content is built in
 // canonical JSON (RFC 8785) so the store only has to verify it:
 // {"format": "text/event-stream", "sse": <the SSE bytes exactly as
-// streamed>, "task_id"}. Once stored, the in-memory log is dropped; later
-// readers are served from the transcript.
+// streamed>, "task_id", "verbose_sse": <the verbose alternatives of
+// metrics frames, as ?verbose=true readers got them>}, the last only when
+// there are any. Once stored, the in-memory log is dropped; later readers,
+// verbose ones too, are served from the transcript.
 func (s *Service) storeTranscript(r *record, et *endedTask) {
 	s.mu.Lock()
 	// spec points into the record: the fields read here (id, session,
@@ -106,16 +108,21 @@ func (s *Service) storeTranscript(r *record, et *endedTask) {
 		NodeID: r.nodeID, ModelRef: spec.Model,
 	}
 	s.mu.Unlock()
-	sse := log.SSE()
+	sse, vsse := log.SSE(), log.VerboseSSE()
 	buf, _ := s.transcriptBufs.Get().(*[]byte)
 	if buf == nil {
 		buf = new([]byte)
 	}
-	content := slices.Grow((*buf)[:0], len(sse)+len(sse)/4+96)
+	n := len(sse) + len(vsse)
+	content := slices.Grow((*buf)[:0], n+n/4+128)
 	content = append(content, `{"format":"text/event-stream","sse":`...)
 	content = artifacts.AppendBytes(content, sse)
 	content = append(content, `,"task_id":`...)
 	content = artifacts.AppendString(content, spec.ID)
+	if len(vsse) > 0 {
+		content = append(content, `,"verbose_sse":`...)
+		content = artifacts.AppendBytes(content, vsse)
+	}
 	content = append(content, '}')
 	metaJSON, _ := json.Marshal(meta)
 	tags := []string{wire.TagSSE, wire.TagTaskPrefix + spec.ID}
@@ -161,12 +168,13 @@ func (s *Service) archived(ctx context.Context, id string) (*streaming.Log, bool
 		return nil, false
 	}
 	var content struct {
-		SSE string `json:"sse"`
+		SSE        string `json:"sse"`
+		VerboseSSE string `json:"verbose_sse"`
 	}
 	if err := json.Unmarshal(a.Content, &content); err != nil {
 		return nil, false
 	}
-	l, err := streaming.Restore([]byte(content.SSE), ended)
+	l, err := streaming.RestoreVerbose([]byte(content.SSE), []byte(content.VerboseSSE), ended)
 	if err != nil {
 		s.deps.Log.Warn().Err(err).Str(fieldTaskID, id).Msg("restore transcript")
 		return nil, false
