@@ -182,17 +182,12 @@ func hasControl(s string) bool {
 	return false
 }
 
-// encode writes doc as one line of JSON, byte for byte what json.Encoder
-// with HTML escaping off writes for it (fields in struct order, a trailing
-// newline), without reflection and without re-scanning Content and Metadata,
-// which are canonical already and are copied as they are.
-func encode(doc Artifact) []byte {
-	data, _, _ := appendDocument(nil, doc)
-	return data
-}
-
-// appendDocument appends the encoding of doc to b and reports where in it
-// Metadata (when not empty) and Content start.
+// appendDocument appends the encoding of doc to b, one line of JSON byte for
+// byte what json.Encoder with HTML escaping off writes for it (fields in
+// struct order, a trailing newline), without reflection and without
+// re-scanning Content and Metadata, which are canonical already and are
+// copied as they are. It reports where in it Metadata (when not empty) and
+// Content start.
 func appendDocument(b []byte, doc Artifact) (data []byte, metaAt, contentAt int) {
 	n := len(`{"id":"","kind":"","digest":"","created_ms":-9223372036854775808,"tags":[],"parent":"","metadata":,"content":}`) + 2 +
 		len(doc.ID) + len(doc.Kind) + len(doc.Digest) + len(doc.Parent) + len(doc.Metadata) + len(doc.Content)

@@ -60,3 +60,9 @@ func FuzzAppendJSONString(f *testing.F) {
 		is.Equal(string(wire.AppendString(nil, s)), string(want)) // as encoding/json
 	})
 }
+
+// encode is the encoding of doc alone.
+func encode(doc Artifact) []byte {
+	data, _, _ := appendDocument(nil, doc)
+	return data
+}

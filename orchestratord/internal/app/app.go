@@ -173,12 +173,6 @@ func (a *App) ready() error {
 	return nil
 }
 
-// Handler exposes the HTTP surface (tests).
-func (a *App) Handler() http.Handler { return a.server.Handler() }
-
-// Server exposes the router (route listing for the contract test).
-func (a *App) Server() *httpapi.Server { return a.server }
-
 // Run serves on cfg.Addr until ctx is done, then shuts down gracefully
 // (api.md §10). ready, when non-nil, receives the bound address.
 func (a *App) Run(ctx context.Context, ready func(addr string)) error {

@@ -100,12 +100,9 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// Fingerprint is the loggable identity of a token: the first 6 hex digits
-// of its SHA-256.
-func Fingerprint(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:3])
-}
+// fingerprint is the loggable identity of a token, given its SHA-256: the
+// first 6 hex digits.
+func fingerprint(sum [sha256.Size]byte) string { return hex.EncodeToString(sum[:3]) }
 
 // tokenAuth requires `Authorization: Bearer <token>` matching one of the
 // accepted tokens (api.md §2): missing or malformed → 401, wrong → 403.
@@ -135,7 +132,7 @@ func tokenAuth(accepted ...string) echo.MiddlewareFunc {
 			for _, want := range sums {
 				match |= subtle.ConstantTimeCompare(got[:], want[:])
 			}
-			c.Set(ctxIdentity, hex.EncodeToString(got[:3]))
+			c.Set(ctxIdentity, fingerprint(got))
 			if match != 1 {
 				return problem.New(wire.CodeForbidden, "token not accepted")
 			}

@@ -26,11 +26,6 @@ func New(now func() time.Time) *Generator {
 	return &Generator{now: now, entropy: ulid.Monotonic(rand.Reader, 0)}
 }
 
-// NewWithEntropy returns a Generator with a deterministic entropy source, for tests.
-func NewWithEntropy(now func() time.Time, entropy io.Reader) *Generator {
-	return &Generator{now: now, entropy: ulid.Monotonic(entropy, 0)}
-}
-
 // Next returns a fresh ULID string.
 func (g *Generator) Next() string {
 	g.mu.Lock()

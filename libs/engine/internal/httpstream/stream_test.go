@@ -63,15 +63,6 @@ func TestReadBody(t *testing.T) {
 	}
 }
 
-// kindOf is the kind of an *engine.Error, 0 for any other error or nil.
-func kindOf(err error) engine.ErrorKind {
-	ee, ok := errors.AsType[*engine.Error](err)
-	if !ok {
-		return 0
-	}
-	return ee.Kind
-}
-
 func TestCanceledBeforeEmit(t *testing.T) {
 	is := is.New(t)
 	s := NewStreamer(Config{Engine: "test", HTTPClient: &http.Client{}})
