@@ -60,6 +60,8 @@ type Artifact struct {
 	Parent    string          `json:"parent,omitempty"`
 	Metadata  json.RawMessage `json:"metadata,omitempty"`
 	Content   json.RawMessage `json:"content"`
+
+	built []byte // Content as an Object wrote it (see Object.Artifact)
 }
 
 // Store is the artifact storage port.

@@ -109,9 +109,12 @@ func (o *options) prepareInto(dst []byte, a Artifact) (Artifact, []byte, docOffs
 	if len(bytes.TrimSpace(a.Content)) == 0 {
 		return Artifact{}, nil, docOffsets{}, fmt.Errorf("%w: content required", ErrInvalid)
 	}
-	content, err := canonicalView(a.Content) // may alias a.Content until encoded
-	if err != nil {
-		return Artifact{}, nil, docOffsets{}, fmt.Errorf("content: %w", err)
+	content := []byte(a.Content) // canonical by construction when built
+	var err error
+	if !a.builtCanonical() {
+		if content, err = canonicalView(a.Content); err != nil { // may alias a.Content until encoded
+			return Artifact{}, nil, docOffsets{}, fmt.Errorf("content: %w", err)
+		}
 	}
 	if string(content) == "null" {
 		return Artifact{}, nil, docOffsets{}, fmt.Errorf("%w: content required", ErrInvalid)

@@ -114,28 +114,29 @@ func (s *Service) storeTranscript(r *record, et *endedTask) {
 		buf = new([]byte)
 	}
 	n := len(sse) + len(vsse)
-	content := slices.Grow((*buf)[:0], n+n/4+128)
-	content = append(content, `{"format":"text/event-stream","sse":`...)
-	content = artifacts.AppendBytes(content, sse)
-	content = append(content, `,"task_id":`...)
-	content = artifacts.AppendString(content, spec.ID)
+	var content artifacts.Object // canonical by construction: the store need not scan it
+	content.Reset(slices.Grow((*buf)[:0], n+n/4+128))
+	content.String("format", "text/event-stream")
+	content.Text("sse", sse)
+	content.String("task_id", spec.ID)
 	if len(vsse) > 0 {
-		content = append(content, `,"verbose_sse":`...)
-		content = artifacts.AppendBytes(content, vsse)
+		content.Text("verbose_sse", vsse)
 	}
-	content = append(content, '}')
+	a, err := content.Artifact(string(wire.ArtifactTrace))
+	if err != nil { // keys out of canonical order: a defect the transcript tests catch
+		taskEvent(s.deps.Log.Error(), spec).Err(err).Msg("build transcript")
+		return
+	}
 	metaJSON, _ := json.Marshal(meta)
 	tags := []string{wire.TagSSE, wire.TagTaskPrefix + spec.ID}
 	if spec.SessionID != "" {
 		tags = append(tags, wire.TagSessionPrefix+spec.SessionID)
 	}
 	s.runs.Add(1)
-	s.deps.Transcripts.Submit(artifacts.Artifact{
-		Kind: string(wire.ArtifactTrace), Content: content, Tags: tags, Metadata: metaJSON,
-		CreatedMs: s.now().UnixMilli(),
-	}, func(res artifacts.PutResult) {
+	a.Tags, a.Metadata, a.CreatedMs = tags, metaJSON, s.now().UnixMilli()
+	s.deps.Transcripts.Submit(a, func(res artifacts.PutResult) {
 		defer s.runs.Done()
-		*buf = content[:0]
+		*buf = a.Content[:0]
 		s.transcriptBufs.Put(buf)
 		if res.Err != nil {
 			taskEvent(s.deps.Log.Error(), spec).Err(res.Err).Msg("store transcript")
