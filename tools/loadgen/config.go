@@ -56,8 +56,12 @@ type Config struct {
 	// Token is sent as "Authorization: Bearer" to orchestratord.
 	Token string
 	// PID, when > 0, is the process whose CPU time (utime+stime) per request
-	// and peak RSS (VmHWM) are reported.
+	// and peak RSS (VmHWM) are reported: the relay.
 	PID int
+	// EnginePID, when > 0, is the engine's process, whose CPU time per
+	// request is reported beside the relay's. The load generator's own
+	// process is always measured (see Report.ClientCPUMs).
+	EnginePID int
 	// Timeout bounds one request, its stream included.
 	Timeout time.Duration
 	// Stagger spreads the clients' first requests evenly over this long
@@ -110,6 +114,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: stagger must be >= 0", ErrInvalidConfig)
 	case c.PID < 0:
 		return fmt.Errorf("%w: pid must be >= 0", ErrInvalidConfig)
+	case c.EnginePID < 0:
+		return fmt.Errorf("%w: engine pid must be >= 0", ErrInvalidConfig)
 	}
 	return nil
 }

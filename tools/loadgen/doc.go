@@ -6,8 +6,9 @@
 // orchestratord's admission alone ("admit"), or orchestratord's
 // OpenAI-compatible streamed chat completions ("openai"). It reports
 // requests/s, tokens/s, time to first token, latency, errors and incomplete
-// streams, and optionally the CPU time and peak RSS of a process (a relay)
-// read from /proc.
+// streams, and the CPU time per request of the processes that share the
+// machine, read from /proc: its own (the clients) always, and optionally a
+// relay's (with its peak RSS) and an engine's.
 //
 // Import rule: standard library only. It speaks the wire formats (OpenAI
 // completions and chat completions SSE, orchestratord's /v2 SSE) itself and

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -241,6 +243,7 @@ func TestConfigValidation(t *testing.T) {
 		{"negative duration", func(c *Config) { c.Duration = -time.Second }},
 		{"max tokens", func(c *Config) { c.MaxTokens = -1 }},
 		{"pid", func(c *Config) { c.PID = -1 }},
+		{"engine pid", func(c *Config) { c.EnginePID = -1 }},
 		{"stagger", func(c *Config) { c.Stagger = -time.Millisecond }},
 	}
 	for _, tc := range cases {
@@ -266,4 +269,54 @@ func TestProcessFigures(t *testing.T) {
 	is.NoErr(rep.WriteText(&sb))                         // text report written
 	is.True(strings.Contains(sb.String(), "requests=3")) // with the request count
 	is.True(strings.Contains(sb.String(), "peak_rss="))  // and the process figures
+}
+
+// TestMachineCPUFigures runs against the in-process engine, so the engine's
+// pid is the test's own, which is also the client's process: both figures
+// cover the same work, read a moment apart.
+func TestMachineCPUFigures(t *testing.T) {
+	is := is.New(t)
+	_, url := startEngine(t, simengine.WithSlots(8))
+	rep, err := Run(context.Background(), Config{Target: TargetDirect, URL: url, Concurrency: 8, Requests: 400, EnginePID: os.Getpid()})
+	is.NoErr(err)                                                                      // own process readable
+	is.Equal(rep.Requests, int64(400))                                                 // every stream completed
+	is.Equal(rep.EnginePID, os.Getpid())                                               // the engine pid is reported
+	is.True(rep.EngineCPUMs > 0)                                                       // 400 streams of 64 tokens take more than a tick
+	is.True(rep.ClientCPUMs > 0)                                                       // the clients' process is measured without a pid
+	is.Equal(rep.EngineCPUMicrosPerRequest, rep.EngineCPUMs*1e3/400)                   // spread over the streams
+	is.Equal(rep.ClientCPUMicrosPerRequest, rep.ClientCPUMs*1e3/400)                   // likewise
+	is.True(math.Abs(rep.ClientCPUMs-rep.EngineCPUMs) <= 0.2*max(rep.EngineCPUMs, 50)) // one process, read twice
+	is.Equal(rep.PID, 0)                                                               // no relay asked for
+	var sb strings.Builder
+	is.NoErr(rep.WriteText(&sb))                                                            // text report written
+	is.True(strings.Contains(sb.String(), fmt.Sprintf("engine pid %d: cpu=", os.Getpid()))) // the engine line
+	is.True(strings.Contains(sb.String(), "client (this process): cpu="))                   // the client line
+	is.True(!strings.Contains(sb.String(), "peak_rss="))                                    // no relay line
+	b, err := json.Marshal(rep)
+	is.NoErr(err) // the report is JSON
+	for _, key := range []string{`"engine_pid":`, `"engine_cpu_us_per_request":`, `"client_cpu_us_per_request":`} {
+		is.True(strings.Contains(string(b), key)) // named like the relay's figures
+	}
+}
+
+func TestClientCPUWithoutPids(t *testing.T) {
+	is := is.New(t)
+	_, url := startEngine(t)
+	rep, err := Run(context.Background(), Config{Target: TargetProxy, URL: url, Concurrency: 4, Requests: 200})
+	is.NoErr(err)                                // the run went through
+	is.True(rep.ClientCPUMicrosPerRequest > 0)   // measured always
+	is.Equal(rep.EnginePID, 0)                   // no engine asked for
+	is.Equal(rep.EngineCPUMicrosPerRequest, 0.0) // so no engine figure
+	b, err := json.Marshal(rep)
+	is.NoErr(err)                                            // the report is JSON
+	is.True(!strings.Contains(string(b), `"engine_pid"`))    // left out when not measured
+	is.True(strings.Contains(string(b), `"client_cpu_ms":`)) // the client's always there
+}
+
+func TestUnreadableEnginePID(t *testing.T) {
+	is := is.New(t)
+	_, url := startEngine(t)
+	_, err := Run(context.Background(), Config{Target: TargetDirect, URL: url, Concurrency: 1, Requests: 1, EnginePID: 1 << 30})
+	is.True(errors.Is(err, fs.ErrNotExist))              // above any pid_max: no such process
+	is.True(strings.Contains(err.Error(), "engine pid")) // and the error says which process
 }

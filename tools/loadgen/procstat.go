@@ -73,3 +73,32 @@ func parseVmHWM(b []byte) (int64, error) {
 	}
 	return 0, fmt.Errorf("%w: no VmHWM in status", ErrProcFormat)
 }
+
+// cpuClock measures the CPU time a process spends from its start on.
+type cpuClock struct {
+	pid    int
+	before uint64
+}
+
+// startCPUClock reads pid's CPU time now.
+func startCPUClock(pid int) (cpuClock, error) {
+	t, err := cpuTicks(pid)
+	return cpuClock{pid: pid, before: t}, err
+}
+
+// elapsedMs is the CPU time pid spent since the clock started, in ms.
+func (c cpuClock) elapsedMs() (float64, error) {
+	after, err := cpuTicks(c.pid)
+	if err != nil {
+		return 0, err
+	}
+	return float64(after-c.before) * 1e3 / userHZ, nil
+}
+
+// perRequestMicros spreads ms of CPU over requests, in µs; 0 for none.
+func perRequestMicros(ms float64, requests int64) float64 {
+	if requests <= 0 {
+		return 0
+	}
+	return ms * 1e3 / float64(requests)
+}

@@ -2,6 +2,8 @@ package loadgen
 
 import (
 	"errors"
+	"io/fs"
+	"os"
 	"testing"
 	"time"
 
@@ -69,4 +71,43 @@ func TestPercentile(t *testing.T) {
 			is.Equal(percentileMs(tc.in, tc.p), tc.want) // nearest-rank percentile
 		})
 	}
+}
+
+func TestPerRequestMicros(t *testing.T) {
+	cases := []struct {
+		name     string
+		ms       float64
+		requests int64
+		want     float64
+	}{
+		{"spread", 30, 100, 300},
+		{"one", 0.25, 1, 250},
+		{"no requests", 30, 0, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			is.Equal(perRequestMicros(tc.ms, tc.requests), tc.want) // µs per request
+		})
+	}
+}
+
+func TestCPUClockCountsOwnWork(t *testing.T) {
+	is := is.New(t)
+	c, err := startCPUClock(os.Getpid())
+	is.NoErr(err) // own stat readable
+	deadline := time.Now().Add(5 * time.Second)
+	spent, sum := 0.0, 0
+	for spent == 0 && time.Now().Before(deadline) {
+		for i := range 1_000_000 {
+			sum += i % 7
+		}
+		spent, err = c.elapsedMs()
+		is.NoErr(err) // still readable
+	}
+	is.True(sum > 0)                            // the work was done
+	is.True(spent >= 1e3/userHZ)                // at least one tick, in ms
+	is.True(spent < float64(5*time.Second/1e6)) // and not more than the loop could take on one thread
+	_, err = startCPUClock(1 << 30)
+	is.True(errors.Is(err, fs.ErrNotExist)) // no such process
 }

@@ -34,11 +34,21 @@ type Report struct {
 	LatencyP50Ms float64 `json:"latency_p50_ms"`
 	LatencyP99Ms float64 `json:"latency_p99_ms"`
 	// The process figures, when a PID was given.
-	PID                 int      `json:"pid,omitempty"`
-	CPUMs               float64  `json:"cpu_ms,omitempty"`
-	CPUMicrosPerRequest float64  `json:"cpu_us_per_request,omitempty"`
-	PeakRSSKiB          int64    `json:"peak_rss_kib,omitempty"`
-	ErrorSamples        []string `json:"error_samples,omitempty"`
+	PID                 int     `json:"pid,omitempty"`
+	CPUMs               float64 `json:"cpu_ms,omitempty"`
+	CPUMicrosPerRequest float64 `json:"cpu_us_per_request,omitempty"`
+	PeakRSSKiB          int64   `json:"peak_rss_kib,omitempty"`
+	// ClientCPUMs is the CPU time of the load generator's own process over
+	// the run, where /proc/self/stat is readable: the clients', and with
+	// target proxy the in-process proxy's too. Run from benchrun it is
+	// benchrun's process, where the clients run.
+	ClientCPUMs               float64 `json:"client_cpu_ms"`
+	ClientCPUMicrosPerRequest float64 `json:"client_cpu_us_per_request"`
+	// The engine's process figures, when an EnginePID was given.
+	EnginePID                 int      `json:"engine_pid,omitempty"`
+	EngineCPUMs               float64  `json:"engine_cpu_ms,omitempty"`
+	EngineCPUMicrosPerRequest float64  `json:"engine_cpu_us_per_request,omitempty"`
+	ErrorSamples              []string `json:"error_samples,omitempty"`
 }
 
 func newReport(cfg Config, elapsed time.Duration, tallies []tally) Report {
@@ -66,22 +76,17 @@ func newReport(cfg Config, elapsed time.Duration, tallies []tally) Report {
 	return r
 }
 
-// addProcess adds the CPU time spent by pid since ticksBefore and its peak RSS.
-func (r *Report) addProcess(pid int, ticksBefore uint64) error {
-	after, err := cpuTicks(pid)
+// addProcess adds the CPU time pid spent on c's clock and its peak RSS.
+func (r *Report) addProcess(c cpuClock) error {
+	ms, err := c.elapsedMs()
 	if err != nil {
 		return err
 	}
-	rss, err := peakRSSKiB(pid)
+	rss, err := peakRSSKiB(c.pid)
 	if err != nil {
 		return err
 	}
-	r.PID = pid
-	r.CPUMs = float64(after-ticksBefore) * 1e3 / userHZ
-	if r.Requests > 0 {
-		r.CPUMicrosPerRequest = r.CPUMs * 1e3 / float64(r.Requests)
-	}
-	r.PeakRSSKiB = rss
+	r.PID, r.CPUMs, r.CPUMicrosPerRequest, r.PeakRSSKiB = c.pid, ms, perRequestMicros(ms, r.Requests), rss
 	return nil
 }
 
@@ -117,6 +122,16 @@ func (r Report) WriteText(w io.Writer) error {
 			r.PID, r.CPUMs, r.CPUMicrosPerRequest, float64(r.PeakRSSKiB)/1024); err != nil {
 			return err
 		}
+	}
+	if r.EnginePID > 0 {
+		if _, err := fmt.Fprintf(w, "engine pid %d: cpu=%.1fms (%.1fµs/request)\n",
+			r.EnginePID, r.EngineCPUMs, r.EngineCPUMicrosPerRequest); err != nil {
+			return err
+		}
+	}
+	if _, err := fmt.Fprintf(w, "client (this process): cpu=%.1fms (%.1fµs/request)\n",
+		r.ClientCPUMs, r.ClientCPUMicrosPerRequest); err != nil {
+		return err
 	}
 	for _, s := range r.ErrorSamples {
 		if _, err := fmt.Fprintf(w, "error: %s\n", s); err != nil {

@@ -2,9 +2,11 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -45,11 +47,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}
 	}
 
-	var ticksBefore uint64
-	if cfg.PID > 0 {
-		if ticksBefore, err = cpuTicks(cfg.PID); err != nil {
-			return Report{}, fmt.Errorf("reading pid %d: %w", cfg.PID, err)
-		}
+	clocks, err := startClocks(cfg)
+	if err != nil {
+		return Report{}, err
 	}
 	results := make([]tally, cfg.Concurrency)
 	var issued atomic.Int64
@@ -63,12 +63,58 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 
 	rep := newReport(cfg, elapsed, results)
 	rep.Interrupted = ctx.Err() != nil
+	return rep, clocks.addTo(&rep)
+}
+
+// clocks are the CPU clocks of a run: the relay's and the engine's when
+// their pids are given (pid 0: not measured), the load generator's own
+// process always, unless /proc/self is unreadable.
+type clocks struct {
+	relay, engine, client cpuClock
+}
+
+func startClocks(cfg Config) (clocks, error) {
+	var c clocks
+	var err error
 	if cfg.PID > 0 {
-		if err := rep.addProcess(cfg.PID, ticksBefore); err != nil {
-			return rep, fmt.Errorf("reading pid %d: %w", cfg.PID, err)
+		if c.relay, err = startCPUClock(cfg.PID); err != nil {
+			return c, fmt.Errorf("reading pid %d: %w", cfg.PID, err)
 		}
 	}
-	return rep, nil
+	if cfg.EnginePID > 0 {
+		if c.engine, err = startCPUClock(cfg.EnginePID); err != nil {
+			return c, fmt.Errorf("reading engine pid %d: %w", cfg.EnginePID, err)
+		}
+	}
+	if self, err := startCPUClock(os.Getpid()); err == nil {
+		c.client = self
+	}
+	return c, nil
+}
+
+// addTo adds the processes' figures to r; it reports every process it
+// could not read and fills in the others.
+func (c clocks) addTo(r *Report) error {
+	var errs []error
+	if c.relay.pid > 0 {
+		if err := r.addProcess(c.relay); err != nil {
+			errs = append(errs, fmt.Errorf("reading pid %d: %w", c.relay.pid, err))
+		}
+	}
+	if c.engine.pid > 0 {
+		ms, err := c.engine.elapsedMs()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reading engine pid %d: %w", c.engine.pid, err))
+		} else {
+			r.EnginePID, r.EngineCPUMs, r.EngineCPUMicrosPerRequest = c.engine.pid, ms, perRequestMicros(ms, r.Requests)
+		}
+	}
+	if c.client.pid > 0 {
+		if ms, err := c.client.elapsedMs(); err == nil {
+			r.ClientCPUMs, r.ClientCPUMicrosPerRequest = ms, perRequestMicros(ms, r.Requests)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // tally is what one client saw.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http/httptest"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -43,6 +45,22 @@ func TestRunPrintsJSON(t *testing.T) {
 	is.Equal(rep.Target, loadgen.TargetDirect)           // default target
 }
 
+func TestRunReportsTheEngineProcess(t *testing.T) {
+	is := is.New(t)
+	url := startEngine(t) // in this process, so its pid is the engine's
+	pid := strconv.Itoa(os.Getpid())
+	var text, js strings.Builder
+	code := run(context.Background(), []string{"--url", url, "--requests", "4", "--max-tokens", "8", "--engine-pid", pid}, noEnv, &text, io.Discard)
+	is.Equal(code, 0)                                                    // success
+	is.True(strings.Contains(text.String(), "engine pid "+pid+": cpu=")) // the engine line
+	code = run(context.Background(), []string{"--url", url, "--requests", "4", "--max-tokens", "8", "--engine-pid", pid, "--json"}, noEnv, &js, io.Discard)
+	is.Equal(code, 0) // success
+	var rep loadgen.Report
+	is.NoErr(json.Unmarshal([]byte(js.String()), &rep)) // the report is JSON
+	is.Equal(rep.EnginePID, os.Getpid())                // the flag reached the config
+	is.True(rep.EngineCPUMicrosPerRequest >= 0)         // measured
+}
+
 func TestRunPrintsText(t *testing.T) {
 	is := is.New(t)
 	url := startEngine(t)
@@ -63,6 +81,8 @@ func TestRunExitCodes(t *testing.T) {
 		{"no url", []string{"--requests", "1"}, 2},
 		{"unbounded", []string{"--url", failing}, 2},
 		{"bad flag", []string{"--nope"}, 2},
+		{"negative engine pid", []string{"--url", failing, "--requests", "1", "--engine-pid", "-1"}, 2},
+		{"gone engine pid", []string{"--url", failing, "--requests", "1", "--engine-pid", "1073741824"}, 1},
 		{"errors tolerated", []string{"--url", failing, "--requests", "2"}, 0},
 		{"errors fail", []string{"--url", failing, "--requests", "2", "--fail-on-error"}, 3},
 	}
