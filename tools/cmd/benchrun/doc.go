@@ -4,7 +4,11 @@
 // directly, a plain httputil.ReverseProxy, and orchestratord, one after
 // another against the same engine process — plus admission alone, and prints
 // a markdown report (or JSON) with the machine, the exact command, every run
-// and the best and median of each point.
+// and the best and median of each point. Every run also measures the CPU per
+// stream of each process on the machine — the engine, the relay (the proxy
+// or orchestratord) and benchrun's own process, where the clients run — and
+// the throughput scenarios sum them up: on a machine where they share the
+// cores, tokens/s follows the total, not the relay's share alone.
 //
 //	benchrun --bin bin --duration 5s --repeat 2 --scenarios c1,saturated,unsaturated,lockstep,rss512,admit
 //

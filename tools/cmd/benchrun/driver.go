@@ -36,6 +36,7 @@ type endpoint struct {
 	client loadgen.Target // the load generator's target when not target itself
 	url    string
 	daemon *child // the measured process (orchd, admit, openai, the relay), or nil
+	engine *child // the simulated engine, measured too, or nil
 	failed bool   // no further runs: it failed and the reason is recorded
 }
 
@@ -144,11 +145,11 @@ func endpoints(sc scenario, engine, relay, daemon *child) []endpoint {
 	for _, t := range sc.targets {
 		switch {
 		case t == loadgen.TargetDirect && engine != nil:
-			eps = append(eps, endpoint{target: t, url: engine.url})
+			eps = append(eps, endpoint{target: t, url: engine.url, engine: engine})
 		case t == loadgen.TargetProxy && relay != nil:
-			eps = append(eps, endpoint{target: t, client: loadgen.TargetDirect, url: relay.url, daemon: relay})
+			eps = append(eps, endpoint{target: t, client: loadgen.TargetDirect, url: relay.url, daemon: relay, engine: engine})
 		case daemonTarget(t) && daemon != nil:
-			eps = append(eps, endpoint{target: t, url: daemon.url, daemon: daemon})
+			eps = append(eps, endpoint{target: t, url: daemon.url, daemon: daemon, engine: engine})
 		}
 	}
 	return eps
@@ -160,6 +161,9 @@ func (d *driver) config(sc scenario, ep endpoint, length time.Duration) loadgen.
 		Model: engineModel, MaxTokens: maxTokens, Timeout: d.requestTimeout, Stagger: sc.stagger}
 	if ep.daemon != nil {
 		cfg.PID = ep.daemon.pid()
+	}
+	if ep.engine != nil {
+		cfg.EnginePID = ep.engine.pid()
 	}
 	return cfg
 }
@@ -175,7 +179,7 @@ func (d *driver) warmUp(ctx context.Context, sc scenario, eps []endpoint, res *S
 			return
 		}
 		cfg := d.config(sc, eps[i], d.warmup)
-		cfg.PID = 0
+		cfg.PID, cfg.EnginePID = 0, 0
 		rep, err := loadgen.Run(ctx, cfg)
 		switch {
 		case err != nil:
@@ -251,6 +255,10 @@ func runLine(r RunResult) string {
 	if r.PID > 0 {
 		fmt.Fprintf(&b, ", %.1f µs CPU/request, peak RSS %.1f MiB", r.CPUMicrosPerRequest, float64(r.PeakRSSKiB)/1024)
 	}
+	if r.EnginePID > 0 {
+		fmt.Fprintf(&b, ", engine %.1f µs", r.EngineCPUMicrosPerRequest)
+	}
+	fmt.Fprintf(&b, ", client %.1f µs", r.ClientCPUMicrosPerRequest)
 	fmt.Fprintf(&b, ", %d errors (%d incomplete)", r.Errors, r.Incomplete)
 	if r.Flagged {
 		b.WriteString(" [flagged]")

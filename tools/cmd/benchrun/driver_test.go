@@ -36,16 +36,26 @@ func TestDirectAndProxyAgainstOneEngine(t *testing.T) {
 	order := []loadgen.Target{res.Runs[0].Target, res.Runs[1].Target, res.Runs[2].Target, res.Runs[3].Target}
 	is.Equal(order, []loadgen.Target{"direct", "proxy", "direct", "proxy"}) // interleaved
 	for _, r := range res.Runs {
-		is.Equal(r.Errors, int64(0))             // no errors
-		is.True(!r.Flagged)                      // so no flag
-		is.True(r.Requests > 0)                  // streams completed
-		is.Equal(r.Tokens, r.Requests*maxTokens) // 64 tokens each
-		is.True(r.ElapsedMs >= 300)              // the whole duration
+		is.Equal(r.Errors, int64(0))                 // no errors
+		is.True(!r.Flagged)                          // so no flag
+		is.True(r.Requests > 0)                      // streams completed
+		is.Equal(r.Tokens, r.Requests*maxTokens)     // 64 tokens each
+		is.True(r.ElapsedMs >= 300)                  // the whole duration
+		is.True(r.EnginePID > 0)                     // the engine process is measured
+		is.Equal(r.EnginePID, res.Runs[0].EnginePID) // the same one for every target
+		is.True(r.EngineCPUMicrosPerRequest > 0)     // 300 ms of streams cost it more than a tick
+		is.True(r.ClientCPUMicrosPerRequest > 0)     // and the clients' process too
+		is.True(r.PID != r.EnginePID)                // the relay, when measured, is another process
 	}
-	is.Equal(len(res.Points), 2)                          // one point per target
-	is.Equal(res.Points[0].VsDirect.TokensRatio, 1.0)     // direct against itself
-	is.True(res.Points[1].VsDirect.TokensRatio > 0)       // proxy compared with direct
-	is.Equal(strings.Count(progress.String(), "run "), 4) // one progress line per run
+	is.Equal(res.Runs[0].PID, 0)                                // direct has no relay
+	is.True(res.Runs[1].PID > 0)                                // the proxy is measured
+	is.True(res.Points[1].EngineCPUMicrosPerRequest.Median > 0) // aggregated per point
+	is.True(res.Points[1].ClientCPUMicrosPerRequest.Median > 0) // likewise
+	is.Equal(strings.Count(progress.String(), ", engine "), 4)  // every progress line has the engine's figure
+	is.Equal(len(res.Points), 2)                                // one point per target
+	is.Equal(res.Points[0].VsDirect.TokensRatio, 1.0)           // direct against itself
+	is.True(res.Points[1].VsDirect.TokensRatio > 0)             // proxy compared with direct
+	is.Equal(strings.Count(progress.String(), "run "), 4)       // one progress line per run
 }
 
 func TestOrchdAndAdmitTargetsMeasureTheDaemon(t *testing.T) {
@@ -53,9 +63,10 @@ func TestOrchdAndAdmitTargetsMeasureTheDaemon(t *testing.T) {
 		name    string
 		targets []loadgen.Target
 		conc    int
+		engine  bool // the scenario has an engine, measured too
 	}{
-		{"streams", []loadgen.Target{loadgen.TargetDirect, loadgen.TargetOrchd}, 4},
-		{"admission", []loadgen.Target{loadgen.TargetAdmit}, 4},
+		{"streams", []loadgen.Target{loadgen.TargetDirect, loadgen.TargetOrchd}, 4, true},
+		{"admission", []loadgen.Target{loadgen.TargetAdmit}, 4, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -71,6 +82,9 @@ func TestOrchdAndAdmitTargetsMeasureTheDaemon(t *testing.T) {
 			is.True(last.PeakRSSKiB > 0)                         // with its peak RSS
 			is.True(last.Requests > 0)                           // and completed requests
 			is.Equal(last.Errors, int64(0))                      // without errors
+			is.Equal(last.EnginePID > 0, tc.engine)              // the engine is measured where there is one
+			is.True(last.EnginePID != last.PID)                  // and it is not the daemon
+			is.True(last.ClientCPUMs > 0)                        // the clients' process always is
 		})
 	}
 }

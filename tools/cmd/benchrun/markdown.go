@@ -43,7 +43,7 @@ func writeMarkdown(w io.Writer, r Result) error {
 	m.f("## Goals (docs/performance.md)\n\n")
 	m.table([]string{"goal", "aim", "median", "best", "met (median)"}, goalRows(r))
 	for _, s := range r.Scenarios {
-		writeScenario(m, s)
+		writeScenario(m, s, machine{nproc: r.Machine.NProc, maxTokens: r.Settings.MaxTokens})
 	}
 	return m.err
 }
@@ -70,8 +70,13 @@ func writeSetup(m *mdWriter, r Result) {
 		"complete at `data: [DONE]`).\n")
 	m.f("- figures: best and median over the runs of a target. × direct is tokens/s over direct's " +
 		"(median over median, best over best); + TTFT is TTFT p50 minus direct's. CPU per request is " +
-		"orchestratord's utime+stime from /proc/<pid>/stat over the completed requests, peak RSS its VmHWM. " +
-		"A run with errors, incomplete streams or no completed request is flagged ⚑.\n\n")
+		"the relay's (orchestratord's or the proxy's) utime+stime from /proc/<pid>/stat over the completed requests, " +
+		"peak RSS its VmHWM. A run with errors, incomplete streams or no completed request is flagged ⚑.\n")
+	m.f("- CPU per stream on the machine (throughput scenarios): the engine, the relay and the clients share the "+
+		"same %d cores, so with every core busy tokens/s is set by the sum of the three, not by the relay's alone. "+
+		"Measured over the same runs: engine is the simulated engine's process, client is benchrun's own process, "+
+		"where the closed-loop clients run (orchestratord's clients make two requests a stream, `POST /v2/tasks` and "+
+		"the event stream); total is the sum of the three medians.\n\n", mc.NProc)
 }
 
 // goal is an aim of docs/performance.md, or a reference figure beside them.
@@ -165,7 +170,7 @@ func goalRows(r Result) [][]string {
 	return rows
 }
 
-func writeScenario(m *mdWriter, s ScenarioResult) {
+func writeScenario(m *mdWriter, s ScenarioResult, mc machine) {
 	m.f("## %s — %s\n\n", s.Name, s.Title)
 	m.f("Concurrency %d", s.Concurrency)
 	if s.TokenDelayMs > 0 {
@@ -194,6 +199,7 @@ func writeScenario(m *mdWriter, s ScenarioResult) {
 		m.table([]string{"target", "tokens/s median", "tokens/s best", "× direct", "× direct (best)", "TTFT p50 ms median",
 			"+ TTFT ms", "CPU µs/stream median", "peak RSS MiB", "errors", "runs"}, streamPointRows(s.Points))
 		writeVsOrchd(m, s.Points)
+		writeMachineCPU(m, s, mc)
 		m.f("Runs, in the order they ran:\n\n")
 		m.table([]string{"run", "target", "tokens/s", "streams/s", "TTFT p50 ms", "TTFT p99 ms", "latency p50 ms",
 			"errors", "incomplete", "CPU µs/stream", "peak RSS MiB", "flag"}, streamRunRows(s.Runs))

@@ -17,6 +17,15 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
+// onMachine gives r the engine's and the client's CPU per stream.
+func onMachine(r RunResult, engine, client float64) RunResult {
+	if engine > 0 {
+		r.EnginePID, r.EngineCPUMicrosPerRequest, r.EngineCPUMs = 7, engine, engine*float64(r.Requests)/1e3
+	}
+	r.ClientCPUMicrosPerRequest, r.ClientCPUMs = client, client*float64(r.Requests)/1e3
+	return r
+}
+
 // sampleResult is a session with every kind of scenario, a flagged run and
 // a failed target.
 func sampleResult() Result {
@@ -25,7 +34,7 @@ func sampleResult() Result {
 		return ScenarioResult{Name: name, Title: title, Concurrency: c, TokenDelayMs: delayMs, Runs: runs,
 			Points: points(sc.targets, runs), Errors: errs}
 	}
-	withSamples := mkRun("proxy", 2, 500, 1.1, 0, 2)
+	withSamples := onMachine(mkRun("proxy", 2, 500, 1.1, 160, 2), 280, 64)
 	withSamples.Incomplete, withSamples.ErrorSamples = 2, []string{"stream ended without its terminal frame: unexpected EOF"}
 	admit := []RunResult{mkRun("admit", 1, 0, 0, 45, 0), mkRun("admit", 2, 0, 0, 55, 0)}
 	admit[0].RequestsPerSec, admit[1].RequestsPerSec = 12500, 11000
@@ -36,16 +45,16 @@ func sampleResult() Result {
 		Settings: Settings{Bin: "bin", DurationMs: 5000, WarmupMs: 1000, Repeat: 2, MaxTokens: 64, EngineSlots: 1024, RetentionMs: 2000},
 		Scenarios: []ScenarioResult{
 			stream("saturated", "256 concurrent streams, no delay between tokens", 256, 0, []RunResult{
-				mkRun("direct", 1, 100000, 40, 0, 0), mkRun("proxy", 1, 70000, 55, 0, 0), mkRun("orchd", 1, 85000, 45, 180, 0),
-				mkRun("openai", 1, 80000, 46, 190, 0),
-				mkRun("direct", 2, 110000, 38, 0, 0), withSamples, mkRun("orchd", 2, 90000, 44, 170, 0),
-				mkRun("openai", 2, 84000, 45.5, 185, 0),
+				onMachine(mkRun("direct", 1, 100000, 40, 0, 0), 270, 60), onMachine(mkRun("proxy", 1, 70000, 55, 150, 0), 270, 60),
+				onMachine(mkRun("orchd", 1, 85000, 45, 180, 0), 265, 85), onMachine(mkRun("openai", 1, 80000, 46, 190, 0), 266, 80),
+				onMachine(mkRun("direct", 2, 110000, 38, 0, 0), 280, 62), withSamples,
+				onMachine(mkRun("orchd", 2, 90000, 44, 170, 0), 275, 87), onMachine(mkRun("openai", 2, 84000, 45.5, 185, 0), 270, 84),
 			}),
 			stream("unsaturated", "64 concurrent streams, 5 ms between tokens", 64, 5, []RunResult{
-				mkRun("direct", 1, 9000, 5.25, 0, 0), mkRun("orchd", 1, 8900, 5.75, 150, 0),
+				onMachine(mkRun("direct", 1, 9000, 5.25, 0, 0), 900, 300), onMachine(mkRun("orchd", 1, 8900, 5.75, 150, 0), 900, 400),
 			}),
 			stream("rss512", "512 concurrent streams, no delay between tokens: CPU and RSS", 512, 0, []RunResult{
-				mkRun("direct", 1, 100000, 80, 0, 0), mkRun("proxy", 1, 72000, 100, 0, 0),
+				onMachine(mkRun("direct", 1, 100000, 80, 0, 0), 290, 70), onMachine(mkRun("proxy", 1, 72000, 100, 0, 0), 290, 75),
 			}, "orchestratord unavailable, its targets are left out: starting orchestratord: exited before listening (exit status 2); its stderr ends with:\n    orchestratord: config: bad"),
 			{Name: "admit", Title: "admission alone: POST /v2/tasks, every task stays queued", Concurrency: 32,
 				Runs: admit, Points: points([]loadgen.Target{loadgen.TargetAdmit}, admit)},
@@ -124,4 +133,53 @@ func TestCPUModelOnArm(t *testing.T) {
 	is := is.New(t)
 	is.Equal(cpuModel([]byte("processor\t: 0\nBogoMIPS\t: 50.00\nHardware\t: BCM2835\n")), "BCM2835") // arm names the board
 	is.Equal(cpuModel([]byte("garbage")), "")                                                         // nothing known
+}
+
+// TestMachineCPUTable renders the figures of the manual measurement of
+// issue 2 (µs per 64-token stream at 256 streams).
+func TestMachineCPUTable(t *testing.T) {
+	runs := []RunResult{
+		onMachine(mkRun("direct", 1, 380000, 40, 0, 0), 270, 60),
+		onMachine(mkRun("proxy", 1, 270000, 50, 150, 0), 270, 60),
+		onMachine(mkRun("orchd", 1, 230000, 55, 200, 0), 265, 85),
+	}
+	withoutEngine := []RunResult{mkRun("direct", 1, 380000, 40, 0, 0), mkRun("orchd", 1, 230000, 55, 200, 0)}
+	scenarioOf := func(name string, runs []RunResult) Result {
+		sc, _ := lookupScenario(name)
+		return Result{Machine: Machine{NProc: 2}, Settings: Settings{MaxTokens: 64},
+			Scenarios: []ScenarioResult{{Name: name, Concurrency: sc.concurrency, Runs: runs, Points: points(sc.targets, runs)}}}
+	}
+	const heading = "CPU per stream on the machine (µs, median):"
+	cases := []struct {
+		name          string
+		in            Result
+		want, notWant []string
+	}{
+		{"saturated", scenarioOf(scenarioSaturated, runs), []string{
+			heading,
+			"| target | engine | relay | client | total |",
+			"| direct | 270.0 | — | 60.0 | 330.0 |",
+			"| proxy | 270.0 | 150.0 | 60.0 | 480.0 |",
+			"| orchestratord | 265.0 | 200.0 | 85.0 | 550.0 |",
+			"× direct the totals predict (measured): proxy 0.69 (0.71), orchestratord 0.60 (0.61).",
+			"Tokens/s if the 2 cores did nothing else (2 × 10⁶ / total × 64): direct 388,000, proxy 267,000, orchestratord 233,000.",
+		}, nil},
+		{"one stream at a time: no prediction", scenarioOf(scenarioC1, runs),
+			[]string{heading, "| orchestratord | 265.0 | 200.0 | 85.0 | 550.0 |"}, []string{"tokens/s ∝ 1/total"}},
+		{"latency scenario: no table", scenarioOf(scenarioUnsaturated, runs), nil, []string{heading}},
+		{"engine not measured: no table", scenarioOf(scenarioSaturated, withoutEngine), nil, []string{heading, "tokens/s ∝ 1/total"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			var b bytes.Buffer
+			is.NoErr(writeMarkdown(&b, tc.in)) // renders
+			for _, w := range tc.want {
+				is.True(bytes.Contains(b.Bytes(), []byte(w))) // in the report
+			}
+			for _, w := range tc.notWant {
+				is.True(!bytes.Contains(b.Bytes(), []byte(w))) // not in the report
+			}
+		})
+	}
 }

@@ -63,10 +63,15 @@ type Point struct {
 	TokensPerSec   Stat  `json:"tokens_per_sec"`
 	RequestsPerSec Stat  `json:"requests_per_sec"`
 	TTFTP50Ms      Stat  `json:"ttft_p50_ms"`
-	// CPUMicrosPerRequest and PeakRSSKiB are orchestratord's (orchd, admit
-	// and openai targets only).
+	// CPUMicrosPerRequest and PeakRSSKiB are the relay's: orchestratord's
+	// (orchd, admit and openai) or the proxy's; none for direct.
 	CPUMicrosPerRequest Stat  `json:"cpu_us_per_request"`
 	PeakRSSKiB          int64 `json:"peak_rss_kib,omitempty"`
+	// EngineCPUMicrosPerRequest is the simulated engine's process (none
+	// for admit), ClientCPUMicrosPerRequest benchrun's own, where the
+	// clients run: with the relay's, where the machine's cores go.
+	EngineCPUMicrosPerRequest Stat `json:"engine_cpu_us_per_request"`
+	ClientCPUMicrosPerRequest Stat `json:"client_cpu_us_per_request"`
 	// VsDirect compares the point with the direct one of its scenario.
 	VsDirect *Relative `json:"vs_direct,omitempty"`
 	// VsOrchd compares the openai point (/v1/chat/completions) with the

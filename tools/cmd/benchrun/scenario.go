@@ -32,6 +32,9 @@ type scenario struct {
 	// throughput: the point is about tokens/s against direct; latency: about
 	// TTFT added to direct's.
 	throughput, latency bool
+	// coresBusy: no pause between tokens and far more streams than cores,
+	// so every core is busy and tokens/s follows the CPU a stream costs.
+	coresBusy bool
 }
 
 // unsaturatedDelay is the engine's pause between tokens when the machine is
@@ -49,7 +52,7 @@ func scenarios() []scenario {
 		{name: scenarioC1, title: "one stream at a time (latency)", concurrency: 1,
 			targets: streamTargets(), throughput: true, latency: true},
 		{name: scenarioSaturated, title: "256 concurrent streams, no delay between tokens", concurrency: 256,
-			targets: append(streamTargets(), loadgen.TargetOpenAI), throughput: true},
+			targets: append(streamTargets(), loadgen.TargetOpenAI), throughput: true, coresBusy: true},
 		// Closed-loop clients of equally long streams that start together
 		// stay in lockstep: every 320 ms all 64 arrive at once, and TTFT
 		// measures the queue of that burst on two cores. Spread over one
@@ -61,7 +64,7 @@ func scenarios() []scenario {
 		{name: scenarioLockstep, title: "64 concurrent streams, 5 ms between tokens, all clients starting together (bursts of 64)",
 			concurrency: 64, tokenDelay: unsaturatedDelay, targets: streamTargets(), latency: true},
 		{name: scenarioRSS512, title: "512 concurrent streams, no delay between tokens: CPU and RSS", concurrency: 512,
-			targets: streamTargets(), throughput: true},
+			targets: streamTargets(), throughput: true, coresBusy: true},
 		{name: scenarioAdmit, title: "admission alone: POST /v2/tasks, every task stays queued", concurrency: 32,
 			targets: []loadgen.Target{loadgen.TargetAdmit}},
 	}

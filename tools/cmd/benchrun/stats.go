@@ -52,7 +52,7 @@ func flagged(r loadgen.Report) bool {
 // summarize makes the point of target out of the runs of a scenario.
 func summarize(target loadgen.Target, runs []RunResult) Point {
 	p := Point{Target: target}
-	var tokens, reqs, ttft, cpu []float64
+	var tokens, reqs, ttft, cpu, engine, client []float64
 	for _, r := range runs {
 		if r.Target != target {
 			continue
@@ -71,11 +71,19 @@ func summarize(target loadgen.Target, runs []RunResult) Point {
 		if r.PID > 0 {
 			cpu = append(cpu, r.CPUMicrosPerRequest)
 		}
+		if r.EnginePID > 0 {
+			engine = append(engine, r.EngineCPUMicrosPerRequest)
+		}
+		if r.ClientCPUMs > 0 {
+			client = append(client, r.ClientCPUMicrosPerRequest)
+		}
 	}
 	p.TokensPerSec = Stat{Best: highest(tokens), Median: median(tokens)}
 	p.RequestsPerSec = Stat{Best: highest(reqs), Median: median(reqs)}
 	p.TTFTP50Ms = Stat{Best: lowest(ttft), Median: median(ttft)}
 	p.CPUMicrosPerRequest = Stat{Best: lowest(cpu), Median: median(cpu)}
+	p.EngineCPUMicrosPerRequest = Stat{Best: lowest(engine), Median: median(engine)}
+	p.ClientCPUMicrosPerRequest = Stat{Best: lowest(client), Median: median(client)}
 	return p
 }
 

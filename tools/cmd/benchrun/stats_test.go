@@ -149,3 +149,23 @@ func TestOpenAIWithoutOrchd(t *testing.T) {
 	is.Equal(len(ps), 1)          // orchd did not run
 	is.True(ps[0].VsOrchd == nil) // nothing to compare with
 }
+
+func TestPointsMachineCPU(t *testing.T) {
+	is := is.New(t)
+	// onMachine (markdown_test.go) sets the engine's and the client's figures.
+	runs := []RunResult{
+		onMachine(mkRun("direct", 1, 1000, 1, 0, 0), 270, 60), onMachine(mkRun("orchd", 1, 800, 2, 200, 0), 260, 80),
+		onMachine(mkRun("direct", 2, 1000, 1, 0, 0), 290, 64), onMachine(mkRun("orchd", 2, 900, 2, 190, 0), 280, 90),
+		onMachine(mkRun("orchd", 3, 850, 2, 210, 0), 250, 85),
+		{Repeat: 4, Report: loadgen.Report{Target: "orchd", Errors: 5, EnginePID: 7, EngineCPUMs: 9, ClientCPUMs: 9}, Flagged: true},
+		mkRun("proxy", 1, 700, 1.5, 150, 0),
+	}
+	ps := points(streamTargets(), runs)
+	direct, proxy, orchd := ps[0], ps[1], ps[2]
+	is.Equal(direct.EngineCPUMicrosPerRequest, Stat{Best: 270, Median: 280}) // the engine's, median over runs
+	is.Equal(direct.ClientCPUMicrosPerRequest, Stat{Best: 60, Median: 62})   // the client's
+	is.Equal(orchd.EngineCPUMicrosPerRequest, Stat{Best: 250, Median: 260})  // the run that completed nothing is left out
+	is.Equal(orchd.ClientCPUMicrosPerRequest, Stat{Best: 80, Median: 85})    // likewise
+	is.Equal(proxy.EngineCPUMicrosPerRequest, Stat{})                        // no engine pid: no figure
+	is.Equal(proxy.ClientCPUMicrosPerRequest, Stat{})                        // no client CPU read: no figure
+}
