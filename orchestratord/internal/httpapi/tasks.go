@@ -22,18 +22,33 @@ type TaskService interface {
 
 func (s *Server) createTask(c echo.Context) error {
 	var req wire.TaskRequest
-	if err := decodeJSON(c, &req, s.deps.BodyLimit); err != nil {
+	if err := s.decodeJSON(c, &req, s.deps.BodyLimit); err != nil {
 		return err
 	}
 	req.TrustPolicy = wire.TrustMode(c.Request().Header.Get(wire.HeaderTrustPolicy))
-	adm, err := s.deps.Tasks.Admit(c.Request().Context(), req)
+	adm, err := s.deps.Tasks.Admit(serviceContext(c), req)
 	if err != nil {
 		return err
 	}
-	c.Set(ctxTaskID, adm.TaskID) // for the access line
-	c.Response().Header().Set(echo.HeaderLocation, "/v2/tasks/"+adm.TaskID)
-	adm.Budget.SetHeaders(c.Response().Header())
-	return c.JSON(http.StatusAccepted, adm)
+	setTaskID(c, adm.TaskID) // for the access line
+	h := c.Response().Header()
+	adm.Budget.SetHeaders(h)
+	if c.Request().URL.RawQuery != "" {
+		// echo's JSON honours ?pretty; the plain 202 below is what it
+		// writes without it.
+		h[echo.HeaderLocation] = []string{wire.TaskLocation(adm.TaskID)}
+		return c.JSON(http.StatusAccepted, adm)
+	}
+	// Both header values in one allocation; the keys are canonical.
+	vals := []string{wire.TaskLocation(adm.TaskID), echo.MIMEApplicationJSON}
+	h[echo.HeaderLocation] = vals[0:1:1]
+	if h.Get(echo.HeaderContentType) == "" {
+		h[echo.HeaderContentType] = vals[1:2:2]
+	}
+	buf := s.bufs.get()
+	defer s.bufs.put(buf)
+	*buf = append(adm.AppendJSON((*buf)[:0]), '\n') // as echo's JSON writes it
+	return writeBody(c, http.StatusAccepted, *buf)
 }
 
 func (s *Server) getTask(c echo.Context) error {

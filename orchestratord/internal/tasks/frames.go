@@ -60,10 +60,8 @@ func (t terminal) code() (wire.ErrorCode, string) {
 
 // startedFrame is the first frame: where the task stands at admission.
 func startedFrame(pos int, predicted time.Duration, poolID, engine string) []byte {
-	b, _ := json.Marshal(wire.StartedFrame{
-		QueuePosition: pos, PredictedStartMs: predicted.Milliseconds(), PoolID: poolID, Engine: wire.Engine(engine),
-	})
-	return b
+	f := wire.StartedFrame{QueuePosition: pos, PredictedStartMs: predicted.Milliseconds(), PoolID: poolID, Engine: wire.Engine(engine)}
+	return f.AppendJSON(make([]byte, 0, 64+len(poolID)+len(engine)))
 }
 
 // metricsFrames renders a metrics frame and its verbose variant.
