@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/orchestratord/orchestratord/contracts/wire"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/problem"
 )
 
@@ -51,8 +52,32 @@ func (s *Server) decodeJSON(c echo.Context, dst any, limit int64) error {
 	defer s.bufs.put(buf)
 	body, err := readBody(c.Request().Body, limit, (*buf)[:0])
 	*buf = body
-	if err != nil {
-		return decodeStream(io.MultiReader(bytes.NewReader(body), failingReader{err}), dst)
+	return decodeBody(body, err, dst)
+}
+
+// decodeTask is decodeJSON for a task request: a body of the common form
+// (wire.TaskRequest.DecodeCommon) is decoded without reflection, to the
+// same result.
+func (s *Server) decodeTask(c echo.Context, req *wire.TaskRequest, limit int64) error {
+	buf := s.bufs.get()
+	defer s.bufs.put(buf)
+	body, err := readBody(c.Request().Body, limit, (*buf)[:0])
+	*buf = body
+	if err == nil && req.DecodeCommon(body) {
+		return nil
+	}
+	// A separate value, so that req does not escape to the heap on the
+	// common path.
+	general := new(wire.TaskRequest)
+	err = decodeBody(body, err, general)
+	*req = *general
+	return err
+}
+
+// decodeBody decodes body, which reading ended with readErr, into dst.
+func decodeBody(body []byte, readErr error, dst any) error {
+	if readErr != nil {
+		return decodeStream(io.MultiReader(bytes.NewReader(body), failingReader{readErr}), dst)
 	}
 	if json.Unmarshal(body, dst) == nil {
 		return nil

@@ -28,8 +28,12 @@ func FuzzDecodeTaskRequest(f *testing.F) {
 		c := s.echo.NewContext(req, httptest.NewRecorder())
 		var tr wire.TaskRequest
 		err := s.decodeJSON(c, &tr, 256)
-		if got, want := outcome(tr, err), streamedDecode(bytes.NewReader(body), 256); !reflect.DeepEqual(got, want) {
+		want := streamedDecode(bytes.NewReader(body), 256)
+		if got := outcome(tr, err); !reflect.DeepEqual(got, want) {
 			t.Fatalf("decodeJSON gives %+v, a streaming decoder %+v", got, want)
+		}
+		if got := pooledDecode(s, bytes.NewReader(body), 256, true); !reflect.DeepEqual(got, want) {
+			t.Fatalf("decodeTask gives %+v, a streaming decoder %+v", got, want)
 		}
 		if err == nil {
 			return

@@ -38,10 +38,14 @@ func streamedDecode(body io.Reader, limit int64) decodeOutcome {
 	return outcome(tr, err)
 }
 
-func pooledDecode(s *Server, body io.Reader, limit int64) decodeOutcome {
+// pooledDecode decodes with decodeJSON (generic) or decodeTask.
+func pooledDecode(s *Server, body io.Reader, limit int64, typed bool) decodeOutcome {
 	req := httptest.NewRequest(http.MethodPost, "/v2/tasks", body)
 	c := s.echo.NewContext(req, httptest.NewRecorder())
 	var tr wire.TaskRequest
+	if typed {
+		return outcome(tr, s.decodeTask(c, &tr, limit))
+	}
 	return outcome(tr, s.decodeJSON(c, &tr, limit))
 }
 
@@ -100,8 +104,9 @@ func TestDecodeJSONMatchesAStreamingDecoder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			is := is.New(t)
 			want := streamedDecode(strings.NewReader(tt.body), tt.limit)
-			is.Equal(pooledDecode(s, strings.NewReader(tt.body), tt.limit), want) // same value or error as the streaming decoder
-			is.Equal(pooledDecode(s, strings.NewReader(tt.body), tt.limit), want) // and again with a recycled buffer
+			is.Equal(pooledDecode(s, strings.NewReader(tt.body), tt.limit, false), want) // same value or error as the streaming decoder
+			is.Equal(pooledDecode(s, strings.NewReader(tt.body), tt.limit, false), want) // and again with a recycled buffer
+			is.Equal(pooledDecode(s, strings.NewReader(tt.body), tt.limit, true), want)  // decodeTask too
 		})
 	}
 }
@@ -121,9 +126,10 @@ func TestDecodeJSONReadError(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			is := is.New(t)
 			want := streamedDecode(&errAfter{strings.NewReader(tt.body), gone}, 1024)
-			got := pooledDecode(s, &errAfter{strings.NewReader(tt.body), gone}, 1024)
-			is.Equal(got, want)                        // same outcome as the streaming decoder
-			is.Equal(got.code, wire.CodeInvalidParams) // a broken body is the client's fault
+			got := pooledDecode(s, &errAfter{strings.NewReader(tt.body), gone}, 1024, false)
+			is.Equal(got, want)                                                                      // same outcome as the streaming decoder
+			is.Equal(pooledDecode(s, &errAfter{strings.NewReader(tt.body), gone}, 1024, true), want) // decodeTask too
+			is.Equal(got.code, wire.CodeInvalidParams)                                               // a broken body is the client's fault
 		})
 	}
 }
@@ -134,7 +140,7 @@ func TestDecodeJSONOverTheLimitIs413(t *testing.T) {
 	req := httptest.NewRequest(http.MethodPost, "/v2/tasks", strings.NewReader(`{"prompt":"`+strings.Repeat("a", 300)+`"}`))
 	c := s.echo.NewContext(req, httptest.NewRecorder())
 	var tr wire.TaskRequest
-	err := s.decodeJSON(c, &tr, 256)
+	err := s.decodeTask(c, &tr, 256)
 	var mbe *http.MaxBytesError
 	is.True(errors.As(err, &mbe))                                      // a size error
 	is.Equal(toProblem(err).Code, wire.CodePayloadTooLarge)            // maps to 413
@@ -148,6 +154,17 @@ func BenchmarkDecodeTaskRequest(b *testing.B) {
 	req := httptest.NewRequest(http.MethodPost, "/v2/tasks", nil)
 	c := s.echo.NewContext(req, rec)
 	r := bytes.NewReader(body)
+	b.Run("task", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			r.Reset(body)
+			req.Body = io.NopCloser(r)
+			var tr wire.TaskRequest
+			if err := s.decodeTask(c, &tr, 1<<20); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("pooled", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

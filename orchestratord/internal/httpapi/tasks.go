@@ -22,7 +22,7 @@ type TaskService interface {
 
 func (s *Server) createTask(c echo.Context) error {
 	var req wire.TaskRequest
-	if err := s.decodeJSON(c, &req, s.deps.BodyLimit); err != nil {
+	if err := s.decodeTask(c, &req, s.deps.BodyLimit); err != nil {
 		return err
 	}
 	req.TrustPolicy = wire.TrustMode(c.Request().Header.Get(wire.HeaderTrustPolicy))
