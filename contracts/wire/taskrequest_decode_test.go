@@ -112,4 +112,3 @@ func BenchmarkDecodeTaskRequest(b *testing.B) {
 		}
 	})
 }
-
