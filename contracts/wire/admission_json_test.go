@@ -101,3 +101,33 @@ func BenchmarkAdmissionResponseMarshal(b *testing.B) {
 		}
 	}
 }
+
+func TestAdmissionResponseLocation(t *testing.T) {
+	tests := []struct {
+		name string
+		resp wire.AdmissionResponse
+	}{
+		{"own stream URLs", wire.AdmissionResponse{TaskID: "01JD7Q3W0000000000000000AB", Streams: wire.TaskStreamURLs("01JD7Q3W0000000000000000AB")}},
+		{"no stream URLs", wire.AdmissionResponse{TaskID: "t-1"}},
+		{"another task's URLs", wire.AdmissionResponse{TaskID: "t-1", Streams: wire.TaskStreamURLs("t-2")}},
+		{"a longer id's URLs", wire.AdmissionResponse{TaskID: "t-1", Streams: wire.TaskStreamURLs("t-10")}},
+		{"other URLs", wire.AdmissionResponse{TaskID: "t-1", Streams: wire.StreamURLs{SSE: "/a", SSEVerbose: "/v3/tasks/t-1/events"}}},
+		{"no task id", wire.AdmissionResponse{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			is.Equal(tt.resp.Location(), wire.TaskLocation(tt.resp.TaskID)) // always the task's own location
+		})
+	}
+}
+
+func TestTaskStreamURLs(t *testing.T) {
+	is := is.New(t)
+	u := wire.TaskStreamURLs("t-1")
+	is.Equal(u.SSE, "/v2/tasks/t-1/events")                     // the plain stream
+	is.Equal(u.SSEVerbose, "/v2/tasks/t-1/events?verbose=true") // the verbose one
+	resp := wire.AdmissionResponse{TaskID: "t-1", Streams: u}
+	allocs := testing.AllocsPerRun(100, func() { _ = resp.Location() })
+	is.Equal(allocs, 0.0) // the location is cut from the stream URLs
+}

@@ -279,14 +279,28 @@ type StreamURLs struct {
 // The id must already be valid (ValidID), so it needs no escaping.
 func TaskStreamURLs(taskID string) StreamURLs {
 	// One string for both: the plain URL is a prefix of the verbose one.
-	verbose := "/v2/tasks/" + taskID + "/events" + verboseQuery
+	verbose := taskPathPrefix + taskID + "/events" + verboseQuery
 	return StreamURLs{SSE: verbose[:len(verbose)-len(verboseQuery)], SSEVerbose: verbose}
 }
 
 const verboseQuery = "?verbose=true"
 
 // TaskLocation returns the Location header of a task's 202.
-func TaskLocation(taskID string) string { return "/v2/tasks/" + taskID }
+func TaskLocation(taskID string) string { return taskPathPrefix + taskID }
+
+const taskPathPrefix = "/v2/tasks/"
+
+// Location returns the Location header of the response: TaskLocation of its
+// task, cut from the stream URLs when they are the task's (TaskStreamURLs)
+// instead of built again.
+func (a *AdmissionResponse) Location() string {
+	n := len(taskPathPrefix) + len(a.TaskID)
+	if u := a.Streams.SSEVerbose; len(u) > n && u[:len(taskPathPrefix)] == taskPathPrefix &&
+		u[len(taskPathPrefix):n] == a.TaskID && u[n] == '/' {
+		return u[:n]
+	}
+	return TaskLocation(a.TaskID)
+}
 
 // Preparation lists what must happen before a task can run.
 type Preparation struct {

@@ -31,23 +31,29 @@ func (s *Server) createTask(c echo.Context) error {
 		return err
 	}
 	setTaskID(c, adm.TaskID) // for the access line
+	return s.writeAdmission(c, adm)
+}
+
+// writeAdmission writes the 202 of an admission: Location, the budget
+// headers and the body, which it encodes without reflection into a pooled
+// buffer — the bytes echo's c.JSON writes (which is used when a query
+// string may ask for ?pretty).
+func (s *Server) writeAdmission(c echo.Context, adm wire.AdmissionResponse) error {
 	h := c.Response().Header()
 	adm.Budget.SetHeaders(h)
 	if c.Request().URL.RawQuery != "" {
-		// echo's JSON honours ?pretty; the plain 202 below is what it
-		// writes without it.
-		h[echo.HeaderLocation] = []string{wire.TaskLocation(adm.TaskID)}
+		h[echo.HeaderLocation] = []string{adm.Location()}
 		return c.JSON(http.StatusAccepted, adm)
 	}
 	// Both header values in one allocation; the keys are canonical.
-	vals := []string{wire.TaskLocation(adm.TaskID), echo.MIMEApplicationJSON}
+	vals := []string{adm.Location(), echo.MIMEApplicationJSON}
 	h[echo.HeaderLocation] = vals[0:1:1]
 	if h.Get(echo.HeaderContentType) == "" {
 		h[echo.HeaderContentType] = vals[1:2:2]
 	}
 	buf := s.bufs.get()
 	defer s.bufs.put(buf)
-	*buf = append(adm.AppendJSON((*buf)[:0]), '\n') // as echo's JSON writes it
+	*buf = append(adm.AppendJSON((*buf)[:0]), '\n')
 	return writeBody(c, http.StatusAccepted, *buf)
 }
 
