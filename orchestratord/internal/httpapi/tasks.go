@@ -95,12 +95,15 @@ func (s *Server) taskEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	verbose := c.QueryParam("verbose") == "true"
+	// Parsing an empty query would still allocate its map.
+	verbose := c.Request().URL.RawQuery != "" && c.QueryParam("verbose") == "true"
 	resp := c.Response()
 	h := resp.Header()
-	h.Set(echo.HeaderContentType, "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
+	// The three values in one allocation; the keys are canonical.
+	vals := []string{"text/event-stream", "no-cache", "no"}
+	h[echo.HeaderContentType] = vals[0:1:1]
+	h[echo.HeaderCacheControl] = vals[1:2:2]
+	h["X-Accel-Buffering"] = vals[2:3:3]
 	budget.SetHeaders(h)
 	resp.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(resp.Writer)
