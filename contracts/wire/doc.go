@@ -9,11 +9,14 @@
 // arbitrary JSON objects (artifact content, metadata) are json.RawMessage so
 // their bytes survive a round trip unchanged.
 //
-// The stream payloads (TokenFrame, EndFrame, ErrorFrame, ChatCompletionChunk,
-// CompletionChunk, Usage) have an AppendJSON method that encodes without
-// reflection into a caller's buffer; its output is byte-for-byte what
-// encoding/json produces. The two chunk types always encode "choices" as an
-// array, never null.
+// The stream payloads (StartedFrame, TokenFrame, EndFrame, ErrorFrame,
+// ChatCompletionChunk, CompletionChunk, Usage) and AdmissionResponse have an
+// AppendJSON method that encodes without reflection into a caller's buffer;
+// its output is byte-for-byte what encoding/json produces. The two chunk
+// types always encode "choices" as an array, never null.
+// TaskRequest.DecodeCommon decodes the common form of a task body without
+// reflection to exactly encoding/json's result and refuses everything else,
+// which is then left to encoding/json.
 //
 // Import rule: package wire imports the standard library only. Every other
 // module of the workspace may import it.

@@ -37,6 +37,24 @@ type StartedFrame struct {
 	Engine           Engine `json:"engine,omitempty"`
 }
 
+// AppendJSON appends the frame's JSON encoding to dst without reflection; the
+// bytes equal json.Marshal's.
+func (f StartedFrame) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"queue_position":`...)
+	dst = strconv.AppendInt(dst, int64(f.QueuePosition), 10)
+	dst = append(dst, `,"predicted_start_ms":`...)
+	dst = strconv.AppendInt(dst, f.PredictedStartMs, 10)
+	if f.PoolID != "" {
+		dst = append(dst, `,"pool_id":`...)
+		dst = appendJSONString(dst, f.PoolID)
+	}
+	if f.Engine != "" {
+		dst = append(dst, `,"engine":`...)
+		dst = appendJSONString(dst, string(f.Engine))
+	}
+	return append(dst, '}')
+}
+
 // MetricsFrame is the payload of a "metrics" event. QueuePosition is sent
 // while the task waits; unlimited budgets are omitted; Human and Prep only on
 // a verbose stream (?verbose=true).

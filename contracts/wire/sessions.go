@@ -37,16 +37,26 @@ type Budget struct {
 	CostRemaining   *float64
 }
 
-// SetHeaders sets the header of every limited budget on h.
+// SetHeaders sets the header of every limited budget on h. The header
+// names are canonical, so they are assigned without re-canonicalizing, and
+// the values share one allocation.
 func (b Budget) SetHeaders(h http.Header) {
+	if b.TokensRemaining == nil && b.TimeRemainingMs == nil && b.CostRemaining == nil {
+		return
+	}
+	vals := make([]string, 0, 3)
+	put := func(name, v string) {
+		vals = append(vals, v)
+		h[name] = vals[len(vals)-1 : len(vals) : len(vals)]
+	}
 	if b.TokensRemaining != nil {
-		h.Set(HeaderBudgetTokensRemaining, strconv.FormatInt(*b.TokensRemaining, 10))
+		put(HeaderBudgetTokensRemaining, strconv.FormatInt(*b.TokensRemaining, 10))
 	}
 	if b.TimeRemainingMs != nil {
-		h.Set(HeaderBudgetTimeRemainingMs, strconv.FormatInt(*b.TimeRemainingMs, 10))
+		put(HeaderBudgetTimeRemainingMs, strconv.FormatInt(*b.TimeRemainingMs, 10))
 	}
 	if b.CostRemaining != nil {
-		h.Set(HeaderBudgetCostRemaining, strconv.FormatFloat(*b.CostRemaining, 'f', -1, 64))
+		put(HeaderBudgetCostRemaining, strconv.FormatFloat(*b.CostRemaining, 'f', -1, 64))
 	}
 }
 

@@ -32,6 +32,29 @@ func TestBudgetHeaders(t *testing.T) {
 	}
 }
 
+func TestBudgetHeadersReplaceAndStayApart(t *testing.T) {
+	is := is.New(t)
+	tokens, ms := int64(12), int64(7)
+	h := http.Header{"X-Budget-Tokens-Remaining": {"1", "2"}}
+	wire.Budget{TokensRemaining: &tokens, TimeRemainingMs: &ms}.SetHeaders(h)
+	is.Equal(h.Values(wire.HeaderBudgetTokensRemaining), []string{"12"}) // replaces what was there
+	h.Add(wire.HeaderBudgetTokensRemaining, "x")
+	is.Equal(h.Values(wire.HeaderBudgetTokensRemaining), []string{"12", "x"}) // adding to one value
+	is.Equal(h.Values(wire.HeaderBudgetTimeRemainingMs), []string{"7"})       // leaves the others alone
+}
+
+func TestHeaderNamesAreCanonical(t *testing.T) {
+	for _, name := range []string{
+		wire.HeaderBudgetTokensRemaining, wire.HeaderBudgetTimeRemainingMs, wire.HeaderBudgetCostRemaining,
+		wire.HeaderCorrelationID, wire.HeaderBackoffMs, wire.HeaderRetryAfter, wire.HeaderTrustPolicy, wire.HeaderSessionID,
+	} {
+		t.Run(name, func(t *testing.T) {
+			is := is.New(t)
+			is.Equal(http.CanonicalHeaderKey(name), name) // may be assigned to an http.Header directly
+		})
+	}
+}
+
 func TestAdmissionBudgetNotInBody(t *testing.T) {
 	is := is.New(t)
 	tokens := int64(5)

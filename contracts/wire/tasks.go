@@ -1,5 +1,7 @@
 package wire
 
+import "strconv"
+
 // Workload is the kind of work a task asks for.
 type Workload string
 
@@ -218,6 +220,55 @@ type AdmissionResponse struct {
 	Budget Budget `json:"-"`
 }
 
+// AppendJSON appends the response's JSON encoding to dst without
+// reflection; the bytes equal json.Marshal's.
+func (a *AdmissionResponse) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"task_id":`...)
+	dst = appendJSONString(dst, a.TaskID)
+	dst = append(dst, `,"queue_position":`...)
+	dst = strconv.AppendInt(dst, int64(a.QueuePosition), 10)
+	dst = append(dst, `,"predicted_start_ms":`...)
+	dst = strconv.AppendInt(dst, a.PredictedStartMs, 10)
+	dst = append(dst, `,"backoff_ms":`...)
+	dst = strconv.AppendInt(dst, a.BackoffMs, 10)
+	dst = append(dst, `,"streams":{"sse":`...)
+	dst = appendJSONString(dst, a.Streams.SSE)
+	dst = append(dst, `,"sse_verbose":`...)
+	dst = appendJSONString(dst, a.Streams.SSEVerbose)
+	dst = append(dst, '}')
+	if a.Preparation != nil {
+		dst = append(dst, `,"preparation":{"steps":`...)
+		dst = appendPreparationSteps(dst, a.Preparation.Steps)
+		dst = append(dst, '}')
+	}
+	return append(dst, '}')
+}
+
+func appendPreparationSteps(dst []byte, steps []PreparationStep) []byte {
+	if steps == nil {
+		return append(dst, "null"...)
+	}
+	dst = append(dst, '[')
+	for i := range steps {
+		st := &steps[i]
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"kind":`...)
+		dst = appendJSONString(dst, st.Kind)
+		if st.Description != "" {
+			dst = append(dst, `,"description":`...)
+			dst = appendJSONString(dst, st.Description)
+		}
+		if st.EstimatedMs != nil {
+			dst = append(dst, `,"estimated_ms":`...)
+			dst = strconv.AppendInt(dst, *st.EstimatedMs, 10)
+		}
+		dst = append(dst, '}')
+	}
+	return append(dst, ']')
+}
+
 // StreamURLs are the relative URLs of a task's event stream.
 type StreamURLs struct {
 	SSE        string `json:"sse"`
@@ -227,12 +278,29 @@ type StreamURLs struct {
 // TaskStreamURLs returns the stream URLs of the task with the given id.
 // The id must already be valid (ValidID), so it needs no escaping.
 func TaskStreamURLs(taskID string) StreamURLs {
-	base := "/v2/tasks/" + taskID + "/events"
-	return StreamURLs{SSE: base, SSEVerbose: base + "?verbose=true"}
+	// One string for both: the plain URL is a prefix of the verbose one.
+	verbose := taskPathPrefix + taskID + "/events" + verboseQuery
+	return StreamURLs{SSE: verbose[:len(verbose)-len(verboseQuery)], SSEVerbose: verbose}
 }
 
+const verboseQuery = "?verbose=true"
+
 // TaskLocation returns the Location header of a task's 202.
-func TaskLocation(taskID string) string { return "/v2/tasks/" + taskID }
+func TaskLocation(taskID string) string { return taskPathPrefix + taskID }
+
+const taskPathPrefix = "/v2/tasks/"
+
+// Location returns the Location header of the response: TaskLocation of its
+// task, cut from the stream URLs when they are the task's (TaskStreamURLs)
+// instead of built again.
+func (a *AdmissionResponse) Location() string {
+	n := len(taskPathPrefix) + len(a.TaskID)
+	if u := a.Streams.SSEVerbose; len(u) > n && u[:len(taskPathPrefix)] == taskPathPrefix &&
+		u[len(taskPathPrefix):n] == a.TaskID && u[n] == '/' {
+		return u[:n]
+	}
+	return TaskLocation(a.TaskID)
+}
 
 // Preparation lists what must happen before a task can run.
 type Preparation struct {

@@ -49,9 +49,10 @@ type verboseRec struct {
 type Log struct {
 	now  func() time.Time
 	done chan struct{}
-	// onFinish, when set (by a Hub, before the log is shared), runs after
-	// Finish has released the lock.
-	onFinish func(at time.Time)
+	// hub and id, when set (by Hub.Create, before the log is shared): the
+	// hub told, after Finish has released the lock, that log id finished.
+	hub *Hub
+	id  string
 
 	mu         sync.Mutex
 	buf        []byte       // SSE encoding of every frame, in order
@@ -161,8 +162,8 @@ func (l *Log) AppendTokens(texts []string) (uint64, error) {
 // the log open.
 func (l *Log) Finish(fn func(tokens int) (event string, data []byte)) (uint64, error) {
 	seq, at, err := l.finish(fn)
-	if err == nil && l.onFinish != nil {
-		l.onFinish(at)
+	if err == nil && l.hub != nil {
+		l.hub.finishedAt(l.id, l, at)
 	}
 	return seq, err
 }

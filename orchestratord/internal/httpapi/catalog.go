@@ -33,7 +33,7 @@ func (s *Server) registerCatalog(v2 *echo.Group) {
 
 func (s *Server) createModel(c echo.Context) error {
 	var m wire.CatalogModel
-	if err := decodeJSON(c, &m, s.deps.BodyLimit); err != nil {
+	if err := s.decodeJSON(c, &m, s.deps.BodyLimit); err != nil {
 		return err
 	}
 	out, err := s.deps.Catalog.Create(c.Request().Context(), m)
@@ -92,7 +92,7 @@ func (s *Server) setModelState(c echo.Context) error {
 		return err
 	}
 	var req wire.ModelStateRequest
-	if err := decodeJSON(c, &req, s.deps.BodyLimit); err != nil {
+	if err := s.decodeJSON(c, &req, s.deps.BodyLimit); err != nil {
 		return err
 	}
 	out, err := s.deps.Catalog.SetState(c.Request().Context(), id, req)

@@ -5,9 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"testing"
-
-	"github.com/labstack/echo/v4"
 
 	"github.com/orchestratord/orchestratord/contracts/wire"
 	"github.com/orchestratord/orchestratord/orchestratord/internal/problem"
@@ -23,12 +22,19 @@ func FuzzDecodeTaskRequest(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	e := echo.New()
+	s := New(Deps{})
 	f.Fuzz(func(t *testing.T, body []byte) {
 		req := httptest.NewRequest(http.MethodPost, "/v2/tasks", bytes.NewReader(body))
-		c := e.NewContext(req, httptest.NewRecorder())
+		c := s.echo.NewContext(req, httptest.NewRecorder())
 		var tr wire.TaskRequest
-		err := decodeJSON(c, &tr, 256)
+		err := s.decodeJSON(c, &tr, 256)
+		want := streamedDecode(bytes.NewReader(body), 256)
+		if got := outcome(tr, err); !reflect.DeepEqual(got, want) {
+			t.Fatalf("decodeJSON gives %+v, a streaming decoder %+v", got, want)
+		}
+		if got := pooledDecode(s, bytes.NewReader(body), 256, true); !reflect.DeepEqual(got, want) {
+			t.Fatalf("decodeTask gives %+v, a streaming decoder %+v", got, want)
+		}
 		if err == nil {
 			return
 		}

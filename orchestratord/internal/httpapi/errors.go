@@ -115,6 +115,14 @@ func openAIError(p *problem.Error) wire.OpenAIError {
 	return e
 }
 
+// writeBody writes the status and an encoded body in one write.
+func writeBody(c echo.Context, status int, body []byte) error {
+	resp := c.Response()
+	resp.WriteHeader(status)
+	_, err := resp.Write(body)
+	return err
+}
+
 func writeJSON(c echo.Context, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -125,29 +133,6 @@ func writeJSON(c echo.Context, status int, v any) {
 	h.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 	c.Response().WriteHeader(status)
 	_, _ = c.Response().Write(append(b, '\n'))
-}
-
-// decodeJSON reads one JSON value from the request body into dst, bounded by
-// limit. Unknown fields are ignored (forward compatibility); malformed JSON
-// and type errors become INVALID_PARAMS naming the field.
-func decodeJSON(c echo.Context, dst any, limit int64) error {
-	req := c.Request()
-	body := http.MaxBytesReader(c.Response(), req.Body, limit)
-	dec := json.NewDecoder(body)
-	if err := dec.Decode(dst); err != nil {
-		return jsonProblem(err)
-	}
-	if dec.More() {
-		return problem.Invalid("body", "trailing data after the JSON object")
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		return problem.Invalid("body", "trailing data after the JSON object")
-	}
-	return nil
 }
 
 func jsonProblem(err error) error {

@@ -31,7 +31,7 @@ func (s *Server) capabilities(c echo.Context) error {
 
 func (s *Server) createArtifact(c echo.Context) error {
 	var req wire.ArtifactCreateRequest
-	if err := decodeJSON(c, &req, s.deps.ArtifactLimit); err != nil {
+	if err := s.decodeJSON(c, &req, s.deps.ArtifactLimit); err != nil {
 		return err
 	}
 	a, err := s.deps.Artifacts.Create(c.Request().Context(), req)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -26,12 +27,7 @@ const (
 	fieldTaskID      = "task_id"
 )
 
-const (
-	headerCorrelation = "X-Correlation-Id"
-	ctxCorrelation    = "orchd.correlation"
-	ctxIdentity       = "orchd.identity"
-	ctxTaskID         = "orchd.task_id" // the task a request submitted (/v2 or /v1)
-)
+const headerCorrelation = wire.HeaderCorrelationID // canonical: assigned without re-canonicalizing
 
 // validCorrelation accepts a client's id: 1–128 printable ASCII characters.
 func validCorrelation(s string) bool {
@@ -46,21 +42,97 @@ func validCorrelation(s string) bool {
 	return true
 }
 
-// correlate gives every request a correlation id (the client's when valid,
-// else a fresh ULID), echoes it in the response, and attaches a logger that
-// carries it, and the id itself for the services, to the request context.
-func (s *Server) correlate(next echo.HandlerFunc) echo.HandlerFunc {
+// exchange is one request as the routes see it: echo's context plus what
+// the access line reports. observe hands every handler an *exchange.
+type exchange struct {
+	echo.Context
+	identity string // the fingerprint of the presented token
+	taskID   string // the task the request submitted
+}
+
+// setIdentity records the caller's token fingerprint for the access line.
+func setIdentity(c echo.Context, fingerprint string) {
+	if x, ok := c.(*exchange); ok {
+		x.identity = fingerprint
+	}
+}
+
+// setTaskID records the task a request submitted for the access line.
+func setTaskID(c echo.Context, id string) {
+	if x, ok := c.(*exchange); ok {
+		x.taskID = id
+	}
+}
+
+// observe gives every request a correlation id (the client's when valid,
+// else a fresh ULID), echoes it in the response, and writes one access line
+// per request after it completes. The id is read back from the response
+// (correlationID), so the request itself is not copied to carry it; the
+// handlers that submit work pass it to their service in the context
+// (serviceContext).
+func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		start := time.Now()
 		id := c.Request().Header.Get(headerCorrelation)
 		if !validCorrelation(id) {
 			id = s.deps.NewID()
 		}
-		c.Set(ctxCorrelation, id)
-		c.Response().Header().Set(headerCorrelation, id)
-		req := c.Request()
-		c.SetRequest(req.WithContext(correlation.With(req.Context(), id)))
-		return next(c)
+		c.Response().Header()[headerCorrelation] = []string{id}
+
+		x, _ := s.exchanges.Get().(*exchange)
+		if x == nil {
+			x = &exchange{}
+		}
+		*x = exchange{Context: c}
+		defer func() {
+			*x = exchange{}
+			s.exchanges.Put(x)
+		}()
+		if err := next(x); err != nil {
+			x.Error(err)
+		}
+		s.accessLine(x, start)
+		return nil
 	}
+}
+
+// accessLine writes the request's access line.
+func (s *Server) accessLine(x *exchange, start time.Time) {
+	status := x.Response().Status
+	ev := s.deps.Log.Info()
+	if status >= 500 {
+		ev = s.deps.Log.Error()
+	}
+	if !ev.Enabled() {
+		return
+	}
+	ev = withCorrelation(ev, x).Str(fieldMethod, x.Request().Method).Str(fieldRoute, x.Path()).Int(fieldStatus, status).
+		Float64(fieldDurationMs, float64(time.Since(start).Microseconds())/1000)
+	if x.identity != "" {
+		ev = ev.Str(fieldIdentity, x.identity)
+	}
+	if id := x.Param("id"); id != "" && strings.HasPrefix(x.Path(), "/v2/tasks/") {
+		ev = ev.Str(fieldTaskID, id)
+	} else if x.taskID != "" {
+		ev = ev.Str(fieldTaskID, x.taskID)
+	}
+	ev.Msg("request")
+}
+
+// correlationID is the request's correlation id: the one its response
+// carries.
+func correlationID(c echo.Context) string {
+	if v := c.Response().Header()[headerCorrelation]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// serviceContext is the request's context carrying its correlation id, for
+// the service calls that submit work (their state changes are logged with
+// the id).
+func serviceContext(c echo.Context) context.Context {
+	return correlation.With(c.Request().Context(), correlationID(c))
 }
 
 // withCorrelation adds the request's correlation id to a log event. The
@@ -68,36 +140,7 @@ func (s *Server) correlate(next echo.HandlerFunc) echo.HandlerFunc {
 // per line, rather than through a child logger made for every request: a
 // disabled level then costs nothing.
 func withCorrelation(ev *zerolog.Event, c echo.Context) *zerolog.Event {
-	id, _ := c.Get(ctxCorrelation).(string)
-	return ev.Str(fieldCorrelation, id)
-}
-
-// accessLog writes one line per request after it completes.
-func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		start := time.Now()
-		err := next(c)
-		if err != nil {
-			c.Error(err)
-		}
-		status := c.Response().Status
-		ev := s.deps.Log.Info()
-		if status >= 500 {
-			ev = s.deps.Log.Error()
-		}
-		ev = withCorrelation(ev, c).Str(fieldMethod, c.Request().Method).Str(fieldRoute, c.Path()).Int(fieldStatus, status).
-			Float64(fieldDurationMs, float64(time.Since(start).Microseconds())/1000)
-		if fp, ok := c.Get(ctxIdentity).(string); ok {
-			ev = ev.Str(fieldIdentity, fp)
-		}
-		if id := c.Param("id"); id != "" && strings.HasPrefix(c.Path(), "/v2/tasks/") {
-			ev = ev.Str(fieldTaskID, id)
-		} else if id, ok := c.Get(ctxTaskID).(string); ok && id != "" {
-			ev = ev.Str(fieldTaskID, id)
-		}
-		ev.Msg("request")
-		return nil
-	}
+	return ev.Str(fieldCorrelation, correlationID(c))
 }
 
 // fingerprint is the loggable identity of a token, given its SHA-256: the
@@ -132,7 +175,7 @@ func tokenAuth(accepted ...string) echo.MiddlewareFunc {
 			for _, want := range sums {
 				match |= subtle.ConstantTimeCompare(got[:], want[:])
 			}
-			c.Set(ctxIdentity, fingerprint(got))
+			setIdentity(c, fingerprint(got))
 			if match != 1 {
 				return problem.New(wire.CodeForbidden, "token not accepted")
 			}

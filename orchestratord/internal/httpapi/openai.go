@@ -22,10 +22,10 @@ const headerSession = "X-Session-Id"
 
 func (s *Server) chatCompletions(c echo.Context) error {
 	var req wire.ChatCompletionRequest
-	if err := decodeJSON(c, &req, s.deps.BodyLimit); err != nil {
+	if err := s.decodeJSON(c, &req, s.deps.BodyLimit); err != nil {
 		return err
 	}
-	reply, err := s.deps.OpenAI.ChatCompletions(c.Request().Context(), req, c.Request().Header.Get(headerSession))
+	reply, err := s.deps.OpenAI.ChatCompletions(serviceContext(c), req, c.Request().Header.Get(headerSession))
 	if err != nil {
 		return err
 	}
@@ -34,10 +34,10 @@ func (s *Server) chatCompletions(c echo.Context) error {
 
 func (s *Server) completions(c echo.Context) error {
 	var req wire.CompletionRequest
-	if err := decodeJSON(c, &req, s.deps.BodyLimit); err != nil {
+	if err := s.decodeJSON(c, &req, s.deps.BodyLimit); err != nil {
 		return err
 	}
-	reply, err := s.deps.OpenAI.Completions(c.Request().Context(), req, c.Request().Header.Get(headerSession))
+	reply, err := s.deps.OpenAI.Completions(serviceContext(c), req, c.Request().Header.Get(headerSession))
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func (s *Server) models(c echo.Context) error {
 // that went away mid-stream is not an error of this request (the service
 // canceled its task).
 func writeReply(c echo.Context, reply openai.Reply) error {
-	c.Set(ctxTaskID, reply.TaskID)
+	setTaskID(c, reply.TaskID)
 	reply.Budget.SetHeaders(c.Response().Header())
 	if reply.Stream == nil {
 		return c.JSON(http.StatusOK, reply.Body)

@@ -72,7 +72,7 @@ func (s *Server) poolAction(c echo.Context, req any, do func(ctx context.Context
 	if err != nil {
 		return err
 	}
-	if err := decodeJSON(c, req, s.deps.BodyLimit); err != nil {
+	if err := s.decodeJSON(c, req, s.deps.BodyLimit); err != nil {
 		return err
 	}
 	if err := do(c.Request().Context(), id); err != nil {

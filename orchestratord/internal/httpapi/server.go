@@ -5,6 +5,7 @@ package httpapi
 
 import (
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -46,6 +47,10 @@ type Deps struct {
 type Server struct {
 	deps Deps
 	echo *echo.Echo
+	bufs bodyBuffers
+	// exchanges recycles the per-request state observe hands the routes;
+	// like echo's own contexts, none is used after its request returns.
+	exchanges sync.Pool
 }
 
 // New builds the router.
@@ -54,7 +59,7 @@ func New(d Deps) *Server {
 	e.HideBanner, e.HidePort = true, true
 	s := &Server{deps: d, echo: e}
 	e.HTTPErrorHandler = s.handleError
-	e.Use(middleware.Recover(), s.correlate, s.accessLog)
+	e.Use(middleware.Recover(), s.observe)
 
 	api := tokenAuth(d.APIToken)
 	ops := func(next echo.HandlerFunc) echo.HandlerFunc { return next }

@@ -22,18 +22,39 @@ type TaskService interface {
 
 func (s *Server) createTask(c echo.Context) error {
 	var req wire.TaskRequest
-	if err := decodeJSON(c, &req, s.deps.BodyLimit); err != nil {
+	if err := s.decodeTask(c, &req, s.deps.BodyLimit); err != nil {
 		return err
 	}
 	req.TrustPolicy = wire.TrustMode(c.Request().Header.Get(wire.HeaderTrustPolicy))
-	adm, err := s.deps.Tasks.Admit(c.Request().Context(), req)
+	adm, err := s.deps.Tasks.Admit(serviceContext(c), req)
 	if err != nil {
 		return err
 	}
-	c.Set(ctxTaskID, adm.TaskID) // for the access line
-	c.Response().Header().Set(echo.HeaderLocation, "/v2/tasks/"+adm.TaskID)
-	adm.Budget.SetHeaders(c.Response().Header())
-	return c.JSON(http.StatusAccepted, adm)
+	setTaskID(c, adm.TaskID) // for the access line
+	return s.writeAdmission(c, adm)
+}
+
+// writeAdmission writes the 202 of an admission: Location, the budget
+// headers and the body, which it encodes without reflection into a pooled
+// buffer — the bytes echo's c.JSON writes (which is used when a query
+// string may ask for ?pretty).
+func (s *Server) writeAdmission(c echo.Context, adm wire.AdmissionResponse) error {
+	h := c.Response().Header()
+	adm.Budget.SetHeaders(h)
+	if c.Request().URL.RawQuery != "" {
+		h[echo.HeaderLocation] = []string{adm.Location()}
+		return c.JSON(http.StatusAccepted, adm)
+	}
+	// Both header values in one allocation; the keys are canonical.
+	vals := []string{adm.Location(), echo.MIMEApplicationJSON}
+	h[echo.HeaderLocation] = vals[0:1:1]
+	if h.Get(echo.HeaderContentType) == "" {
+		h[echo.HeaderContentType] = vals[1:2:2]
+	}
+	buf := s.bufs.get()
+	defer s.bufs.put(buf)
+	*buf = append(adm.AppendJSON((*buf)[:0]), '\n')
+	return writeBody(c, http.StatusAccepted, *buf)
 }
 
 func (s *Server) getTask(c echo.Context) error {
@@ -74,12 +95,15 @@ func (s *Server) taskEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	verbose := c.QueryParam("verbose") == "true"
+	// Parsing an empty query would still allocate its map.
+	verbose := c.Request().URL.RawQuery != "" && c.QueryParam("verbose") == "true"
 	resp := c.Response()
 	h := resp.Header()
-	h.Set(echo.HeaderContentType, "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
+	// The three values in one allocation; the keys are canonical.
+	vals := []string{"text/event-stream", "no-cache", "no"}
+	h[echo.HeaderContentType] = vals[0:1:1]
+	h[echo.HeaderCacheControl] = vals[1:2:2]
+	h["X-Accel-Buffering"] = vals[2:3:3]
 	budget.SetHeaders(h)
 	resp.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(resp.Writer)

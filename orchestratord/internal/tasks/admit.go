@@ -96,7 +96,9 @@ func (s *Service) Submit(spec Spec) (Admission, error) {
 	r.lastPos = adm.QueuePosition
 	// The started frame goes first, before any run can append a token
 	// (runs start after the lock is released) or a position update.
-	_, _ = log.Append(wire.EventStarted, startedFrame(adm.QueuePosition, adm.PredictedStart, adm.PoolID, adm.Engine))
+	// The log copies the frame, so it is encoded on the stack.
+	var frame [128]byte
+	_, _ = log.Append(wire.EventStarted, appendStartedFrame(frame[:0], adm.QueuePosition, adm.PredictedStart, adm.PoolID, adm.Engine))
 	r.opened = true
 	s.mu.Unlock()
 

@@ -21,13 +21,12 @@ func (s *Service) Admit(ctx context.Context, req wire.TaskRequest) (wire.Admissi
 	if err != nil {
 		return wire.AdmissionResponse{}, err
 	}
-	base := "/v2/tasks/" + adm.ID + "/events"
 	return wire.AdmissionResponse{
 		TaskID:           adm.ID,
 		QueuePosition:    adm.QueuePosition,
 		PredictedStartMs: adm.PredictedStart.Milliseconds(),
 		BackoffMs:        adm.Backoff.Milliseconds(),
-		Streams:          wire.StreamURLs{SSE: base, SSEVerbose: base + "?verbose=true"},
+		Streams:          wire.TaskStreamURLs(adm.ID),
 		Budget:           adm.Budget,
 	}, nil
 }

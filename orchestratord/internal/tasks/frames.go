@@ -58,12 +58,11 @@ func (t terminal) code() (wire.ErrorCode, string) {
 	return t.failed.Code, t.failed.Message
 }
 
-// startedFrame is the first frame: where the task stands at admission.
-func startedFrame(pos int, predicted time.Duration, poolID, engine string) []byte {
-	b, _ := json.Marshal(wire.StartedFrame{
-		QueuePosition: pos, PredictedStartMs: predicted.Milliseconds(), PoolID: poolID, Engine: wire.Engine(engine),
-	})
-	return b
+// appendStartedFrame appends the first frame to dst: where the task stands
+// at admission.
+func appendStartedFrame(dst []byte, pos int, predicted time.Duration, poolID, engine string) []byte {
+	f := wire.StartedFrame{QueuePosition: pos, PredictedStartMs: predicted.Milliseconds(), PoolID: poolID, Engine: wire.Engine(engine)}
+	return f.AppendJSON(dst)
 }
 
 // metricsFrames renders a metrics frame and its verbose variant.
