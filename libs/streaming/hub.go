@@ -64,7 +64,7 @@ func (h *Hub) Create(id string) (*Log, error) {
 		return nil, fmt.Errorf("%w: %q", ErrExists, id)
 	}
 	l := newLog(h.now)
-	l.onFinish = func(at time.Time) { h.finishedAt(id, l, at) }
+	l.hub, l.id = h, id
 	h.logs[id] = l
 	return l, nil
 }

@@ -68,7 +68,6 @@ func RestoreVerbose(sse, verboseSSE []byte, finishedAt time.Time) (*Log, error) 
 		return nil, err
 	}
 	l.finishedAt = finishedAt
-	close(l.done)
 	return l, nil
 }
 
@@ -91,15 +90,7 @@ func (l *Log) restoreVerbose(vsse []byte) error {
 			return fmt.Errorf("%w: verbose frame %d out of order or of no frame", ErrInvalidFrame, seq)
 		}
 		last = seq
-		start := 0
-		if seq > 1 {
-			start = l.frames[seq-2].end
-		}
-		_, plainEvent, _, err := parseFrame(l.buf[start : l.frames[seq-1].end-len(frameSuffix)])
-		if err != nil {
-			return err
-		}
-		if plainEvent != event {
+		if plainEvent, _ := l.splitLocked(seq); string(plainEvent) != event {
 			return fmt.Errorf("%w: verbose frame %d is %q, the frame is %q", ErrInvalidFrame, seq, event, plainEvent)
 		}
 		if err := checkData(data); err != nil {

@@ -33,6 +33,11 @@ func TestRestoreServesTheSameStream(t *testing.T) {
 	}
 	_, err = r.AppendTokens([]string{"late"})
 	is.True(errors.Is(err, ErrClosed)) // a restored log is finished
+	select {
+	case <-r.Done():
+	default:
+		is.Fail() // a restored log's Done is closed
+	}
 }
 
 func TestRestoreRejectsBrokenStreams(t *testing.T) {
