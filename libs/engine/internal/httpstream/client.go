@@ -44,6 +44,7 @@ func NewHTTPClient() *http.Client {
 // safe for concurrent use.
 type Streamer struct {
 	http          *http.Client
+	direct        http.RoundTripper // nil: every request goes through http
 	engine        string
 	authorization string
 	readers       sync.Pool
@@ -66,7 +67,7 @@ func NewStreamer(cfg Config) *Streamer {
 	if bufSize <= 0 {
 		bufSize = DefaultReadBuffer
 	}
-	s := &Streamer{http: hc, engine: cfg.Engine}
+	s := &Streamer{http: hc, direct: directTransport(hc), engine: cfg.Engine}
 	if cfg.APIKey != "" {
 		s.authorization = "Bearer " + cfg.APIKey
 	}

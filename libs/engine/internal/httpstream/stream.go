@@ -1,7 +1,6 @@
 package httpstream
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -61,14 +60,17 @@ func (w *watchdog) stop() {
 	}
 }
 
-// Post sends body to url and streams the answer through p, handing emit a
+// Post sends body to ep and streams the answer through p, handing emit a
 // batch of chunk texts after each read (see engine.Client.Generate for the
 // contract). tokenTimeout 0 means no token timeout.
-func (s *Streamer) Post(ctx context.Context, url string, body []byte, tokenTimeout time.Duration,
+func (s *Streamer) Post(ctx context.Context, ep *Endpoint, body []byte, tokenTimeout time.Duration,
 	p Parser, emit func([]string) error) (Outcome, error) {
 	var out Outcome
 	if err := ctx.Err(); err != nil {
 		return out, err
+	}
+	if ep.err != nil {
+		return out, &engine.Error{Kind: engine.KindUnavailable, Engine: s.engine, Err: ep.err}
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -78,13 +80,7 @@ func (s *Streamer) Post(ctx context.Context, url string, body []byte, tokenTimeo
 		w.arm(tokenTimeout)
 	}
 
-	req, err := http.NewRequestWithContext(rctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return out, &engine.Error{Kind: engine.KindUnavailable, Engine: s.engine, Err: err}
-	}
-	req.Header.Set("Content-Type", "application/json")
-	s.setHeaders(req, "text/event-stream")
-	resp, err := s.http.Do(req)
+	resp, err := s.send(rctx, newPost(rctx, ep, body), ep, body)
 	if err != nil {
 		return out, s.readFailure(ctx, w, err, 0)
 	}

@@ -90,7 +90,7 @@ func TestDrainGiveUp(t *testing.T) {
 	s := NewStreamer(Config{Engine: "test"})
 	t.Cleanup(s.CloseIdleConnections)
 	start := time.Now()
-	out, err := s.Post(t.Context(), srv.URL, []byte("{}"), 0, lineParser{}, func([]string) error { return nil })
+	out, err := s.Post(t.Context(), s.Endpoint(srv.URL), []byte("{}"), 0, lineParser{}, func([]string) error { return nil })
 	is.NoErr(err)                              // the terminal event makes it a success
 	is.Equal(out.Chunks, 1)                    // one chunk
 	is.True(time.Since(start) < 2*time.Second) // the drain gives up after its grace instead of waiting for the body
