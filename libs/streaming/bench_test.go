@@ -173,3 +173,17 @@ func BenchmarkTaskLog(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRestore restores a finished 64-token stream from its transcript
+// bytes, as a late reader after the log left memory: one op is one stream.
+func BenchmarkRestore(b *testing.B) {
+	sse := finishedStream(b, streamTokens).SSE()
+	in := make([]byte, len(sse))
+	b.ReportAllocs()
+	for b.Loop() {
+		copy(in, sse) // the transcript's bytes, fresh for every reader
+		if _, err := streaming.Restore(in, time.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

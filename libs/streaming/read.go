@@ -99,13 +99,19 @@ func (l *Log) splitLocked(seq uint64) (event, data []byte) {
 }
 
 // eventName returns event as a string without allocating for the names
-// that make up most of a log.
+// of api.md §3.
 func eventName(event []byte) string {
 	switch string(event) {
 	case eventToken:
 		return eventToken
 	case "metrics":
 		return "metrics"
+	case "started":
+		return "started"
+	case "end":
+		return "end"
+	case "error":
+		return "error"
 	default:
 		return string(event)
 	}
