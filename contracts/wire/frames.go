@@ -70,6 +70,50 @@ type MetricsFrame struct {
 	Prep                  *PrepProgress `json:"prep,omitempty"`
 }
 
+// AppendJSON appends the frame's JSON encoding to dst without reflection; the
+// bytes equal json.Marshal's (a NaN or infinite float, which json.Marshal
+// refuses, is written as strconv writes it: the result is not JSON).
+func (f MetricsFrame) AppendJSON(dst []byte) []byte {
+	dst = append(dst, '{')
+	if f.QueuePosition != nil {
+		dst = append(dst, `"queue_position":`...)
+		dst = strconv.AppendInt(dst, int64(*f.QueuePosition), 10)
+		dst = append(dst, ',')
+	}
+	dst = append(dst, `"queue_depth":`...)
+	dst = strconv.AppendInt(dst, int64(f.QueueDepth), 10)
+	if f.OnTimeProbability != nil {
+		dst = append(dst, `,"on_time_probability":`...)
+		dst = appendJSONFloat(dst, *f.OnTimeProbability)
+	}
+	dst = append(dst, `,"kv_warmth":`...)
+	dst = strconv.AppendBool(dst, f.KVWarmth)
+	if f.TokensBudgetRemaining != nil {
+		dst = append(dst, `,"tokens_budget_remaining":`...)
+		dst = strconv.AppendInt(dst, *f.TokensBudgetRemaining, 10)
+	}
+	if f.TimeBudgetRemainingMs != nil {
+		dst = append(dst, `,"time_budget_remaining_ms":`...)
+		dst = strconv.AppendInt(dst, *f.TimeBudgetRemainingMs, 10)
+	}
+	if f.CostBudgetRemaining != nil {
+		dst = append(dst, `,"cost_budget_remaining":`...)
+		dst = appendJSONFloat(dst, *f.CostBudgetRemaining)
+	}
+	if f.Human != "" {
+		dst = append(dst, `,"human":`...)
+		dst = appendJSONString(dst, f.Human)
+	}
+	if f.Prep != nil {
+		dst = append(dst, `,"prep":{"step":`...)
+		dst = appendJSONString(dst, f.Prep.Step)
+		dst = append(dst, `,"progress":`...)
+		dst = appendJSONFloat(dst, f.Prep.Progress)
+		dst = append(dst, '}')
+	}
+	return append(dst, '}')
+}
+
 // PrepProgress reports the progress of the current preparation step on a
 // verbose stream; Progress runs from 0 to 1.
 type PrepProgress struct {

@@ -2,6 +2,7 @@ package wire_test
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
 
 	"github.com/matryer/is"
@@ -116,5 +117,29 @@ func BenchmarkTokenFrameMarshal(b *testing.B) {
 		if _, err := json.Marshal(f); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestMetricsFrameAppendJSON(t *testing.T) {
+	pos, tokens, ms := 3, int64(1200), int64(-5)
+	floats := []float64{0, 1, 0.5, 0.987654321, 1e-6, 1e-7, 1.5e-9, 123456789, 1e20, 1e21, 3.2e25, -0.25, -1e-8}
+	tests := []wire.MetricsFrame{
+		{},
+		{QueuePosition: &pos, QueueDepth: 7},
+		{QueueDepth: 1, KVWarmth: true, TokensBudgetRemaining: &tokens, TimeBudgetRemainingMs: &ms},
+		{Human: "first token after 12ms <&> \u2028", Prep: &wire.PrepProgress{Step: "load \"tiny\"", Progress: 0.25}},
+	}
+	for _, f := range floats {
+		tests = append(tests, wire.MetricsFrame{OnTimeProbability: &f, CostBudgetRemaining: &f, Prep: &wire.PrepProgress{Progress: f}})
+	}
+	is.New(t).True(len(tests) > len(floats)) // the table is not empty
+	for i, f := range tests {
+		t.Run(strconv.Itoa(i), func(t *testing.T) {
+			is := is.New(t)
+			want, err := json.Marshal(f)
+			is.NoErr(err)                                                 // encoding/json encodes
+			is.Equal(string(f.AppendJSON(nil)), string(want))             // same bytes as encoding/json
+			is.Equal(string(f.AppendJSON([]byte("x"))), "x"+string(want)) // appends to dst
+		})
 	}
 }

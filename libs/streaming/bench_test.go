@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/orchestratord/orchestratord/libs/streaming"
 )
@@ -124,5 +125,65 @@ func BenchmarkServeIdleToken(b *testing.B) {
 	<-flushed
 	if err := <-errc; err != nil {
 		b.Fatal(err)
+	}
+}
+
+// BenchmarkTaskLog is the life of one task's log in the daemon: created
+// by the hub at admission with its started frame, sized for its 64
+// max_tokens when it starts, the tokens in batches of 8 with the verbose
+// metrics frame after the first batch, the terminal frame, and SSE read
+// for the transcript. One op is one task.
+func BenchmarkTaskLog(b *testing.B) {
+	hub := streaming.NewHub(time.Minute)
+	texts := tokenBatch(8)
+	started := []byte(`{"queue_position":0,"predicted_start_ms":0,"pool_id":"sim-0","engine":"vllm"}`)
+	metrics := []byte(`{"queue_depth":0,"on_time_probability":1,"kv_warmth":false}`)
+	verbose := []byte(`{"queue_depth":0,"on_time_probability":1,"kv_warmth":false,"human":"first token after 1ms"}`)
+	ids := make([]string, 1024)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("task-%d", i)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		id := ids[i%len(ids)]
+		hub.Delete(id)
+		log, err := hub.Create(id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := log.Append("started", started); err != nil {
+			b.Fatal(err)
+		}
+		log.Grow(taskLogHint(streamTokens))
+		for j := range streamTokens / len(texts) {
+			if _, err := log.AppendTokens(texts); err != nil {
+				b.Fatal(err)
+			}
+			if j == 0 {
+				if _, err := log.AppendVerbose("metrics", metrics, verbose); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		if _, err := log.Finish(endFrame); err != nil {
+			b.Fatal(err)
+		}
+		if len(log.SSE()) == 0 {
+			b.Fatal("empty log")
+		}
+	}
+}
+
+// BenchmarkRestore restores a finished 64-token stream from its transcript
+// bytes, as a late reader after the log left memory: one op is one stream.
+func BenchmarkRestore(b *testing.B) {
+	sse := finishedStream(b, streamTokens).SSE()
+	in := make([]byte, len(sse))
+	b.ReportAllocs()
+	for b.Loop() {
+		copy(in, sse) // the transcript's bytes, fresh for every reader
+		if _, err := streaming.Restore(in, time.Now()); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -118,3 +118,40 @@ func TestFinishTrimsOnlyLargeSpareRoom(t *testing.T) {
 	is.NoErr(err)                            // finished
 	is.True(cap(small.buf) > len(small.buf)) // a little room is not worth a copy
 }
+
+func TestGrowLeavesRoomForTheStream(t *testing.T) {
+	is := is.New(t)
+	texts := []string{" one", " two", " six", " ten", "\n", " a", " b", " c"}
+	logs := make([]*Log, 2) // AllocsPerRun runs once more than asked
+	for i := range logs {
+		logs[i] = NewLog()
+		_, err := logs[i].Append("started", []byte(`{"queue_position":0,"predicted_start_ms":0}`))
+		is.NoErr(err) // started
+		logs[i].Grow(64*48, 65)
+	}
+	next := 0
+	allocs := testing.AllocsPerRun(1, func() {
+		l := logs[next]
+		next++
+		for range 8 {
+			if _, err := l.AppendTokens(texts); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	is.Equal(allocs, 0.0)                 // 64 token frames fit in the room Grow made
+	is.Equal(logs[1].Tokens(), 64)        // all appended
+	is.True(cap(logs[1].buf) >= 64*48+43) // Grow made room for n more bytes
+}
+
+func TestReserveRoundsUpToTheSizeClass(t *testing.T) {
+	is := is.New(t)
+	b := reserve([]byte(nil), 3000)
+	is.Equal(len(b), 0)      // nothing appended
+	is.Equal(cap(b), 3072)   // the size class 3000 bytes take anyway
+	b = reserve(b[:3000], 1) // room left: no copy
+	is.Equal(cap(b), 3072)   // unchanged
+	b = reserve(b, 100)      // at least doubles
+	is.Equal(len(b), 3000)   // keeps the frames
+	is.True(cap(b) >= 6144)  // doubled
+}

@@ -172,3 +172,9 @@ func eventually(cond func() bool) bool {
 	}
 	return true
 }
+
+// taskLogHint is what the daemon passes to Log.Grow for a task of
+// maxTokens when it starts.
+func taskLogHint(maxTokens int) (bytes, frames int) {
+	return min(maxTokens*48+512, 64<<10), maxTokens + 4
+}

@@ -26,13 +26,6 @@ type Frame struct {
 	Data  json.RawMessage // the frame's JSON data (the non-verbose form)
 }
 
-// frameRec locates one frame in Log.buf. The frame starts where the previous
-// one ends (0 for the first); its data runs from dataOff to end-len("\n\n").
-type frameRec struct {
-	end     int
-	dataOff int
-}
-
 // verboseRec locates the verbose encoding of frame seq in Log.vbuf.
 type verboseRec struct {
 	seq        uint64
@@ -47,41 +40,31 @@ type verboseRec struct {
 // A Log is safe for concurrent use by one or more writers and any number of
 // readers. Create it with NewLog (or Hub.Create).
 type Log struct {
-	now  func() time.Time
-	done chan struct{}
-	// hub and id, when set (by Hub.Create, before the log is shared): the
-	// hub told, after Finish has released the lock, that log id finished.
+	now func() time.Time
+	// hub, when set (by Hub.Create, before the log is shared), is told
+	// after Finish has released the lock that the log of id finished.
 	hub *Hub
 	id  string
 
 	mu         sync.Mutex
 	buf        []byte       // SSE encoding of every frame, in order
-	frames     []frameRec   // frames[seq-1]
+	frames     []int        // frames[seq-1] is where frame seq ends in buf (the next one starts)
 	vbuf       []byte       // SSE encoding of the verbose alternatives
 	verbose    []verboseRec // sorted by seq
 	tokens     int
 	finished   bool
 	finishedAt time.Time
 	subs       []chan struct{} // readers to wake, each with capacity 1
+	done       chan struct{}   // made by the first Done, closed by Finish
 }
 
-// Initial capacities: room for the started frame and a few tokens; a queued
-// task holds only this, and reserve doubles as a stream grows.
-const (
-	initialBufCap    = 512
-	initialFramesCap = 8
-)
-
-// NewLog returns an empty, open log.
+// NewLog returns an empty, open log. It holds no buffer until the first
+// append, which takes just the room of its frame: a task's log holds only
+// its started frame while queued, and is sized by Grow when it starts.
 func NewLog() *Log { return newLog(time.Now) }
 
 func newLog(now func() time.Time) *Log {
-	return &Log{
-		now:    now,
-		done:   make(chan struct{}),
-		buf:    make([]byte, 0, initialBufCap),
-		frames: make([]frameRec, 0, initialFramesCap),
-	}
+	return &Log{now: now}
 }
 
 // Append appends a non-terminal frame and returns its sequence number. data
@@ -142,10 +125,9 @@ func (l *Log) AppendTokens(texts []string) (uint64, error) {
 	for _, text := range texts {
 		seq++
 		buf = appendFrameHead(buf, seq, eventToken)
-		dataOff := len(buf)
 		buf = appendTokenJSON(buf, text, l.tokens)
 		buf = append(buf, frameSuffix...)
-		l.frames = append(l.frames, frameRec{end: len(buf), dataOff: dataOff})
+		l.frames = append(l.frames, len(buf))
 		l.tokens++
 	}
 	l.buf = buf
@@ -185,7 +167,9 @@ func (l *Log) finish(fn func(tokens int) (string, []byte)) (uint64, time.Time, e
 	l.finished = true
 	l.finishedAt = l.now()
 	l.trimLocked()
-	close(l.done)
+	if l.done != nil {
+		close(l.done)
+	}
 	l.wakeLocked()
 	return seq, l.finishedAt, nil
 }
@@ -197,11 +181,10 @@ func (l *Log) appendFrameLocked(event string, data, verbose []byte) uint64 {
 	buf := reserve(l.buf, frameOverhead+decimalDigits(seq)+len(event)+len(data))
 	l.frames = reserve(l.frames, 1)
 	buf = appendFrameHead(buf, seq, event)
-	dataOff := len(buf)
 	buf = append(buf, data...)
 	buf = append(buf, frameSuffix...)
 	l.buf = buf
-	l.frames = append(l.frames, frameRec{end: len(buf), dataOff: dataOff})
+	l.frames = append(l.frames, len(buf))
 	if len(verbose) > 0 {
 		l.appendVerboseLocked(seq, event, verbose)
 	}
@@ -212,6 +195,8 @@ func (l *Log) appendFrameLocked(event string, data, verbose []byte) uint64 {
 // is the last frame that has one.
 func (l *Log) appendVerboseLocked(seq uint64, event string, verbose []byte) {
 	start := len(l.vbuf)
+	l.vbuf = reserve(l.vbuf, frameOverhead+decimalDigits(seq)+len(event)+len(verbose))
+	l.verbose = reserve(l.verbose, 1)
 	l.vbuf = appendFrameHead(l.vbuf, seq, event)
 	l.vbuf = append(l.vbuf, verbose...)
 	l.vbuf = append(l.vbuf, frameSuffix...)
@@ -227,14 +212,14 @@ const (
 
 // reserve returns s with room for n more elements, at least doubling the
 // capacity when it grows (append grows large slices by 1.25×, which copies
-// a long log several times over).
+// a long log several times over). The new capacity is rounded up to the
+// allocator's size class, which would be allocated anyway.
 func reserve[S ~[]E, E any](s S, n int) S {
 	if cap(s)-len(s) >= n {
 		return s
 	}
-	grown := make(S, len(s), max(2*cap(s), len(s)+n))
-	copy(grown, s)
-	return grown
+	want := max(2*cap(s), len(s)+n)
+	return append(s[:len(s):len(s)], make(S, want-len(s))...)[:len(s)]
 }
 
 // Grow makes room for about n more bytes of frames and frames more frames,
@@ -284,9 +269,9 @@ func (l *Log) trimLocked() {
 	if spare := cap(l.buf) - len(l.buf); spare > len(l.buf)/4 && spare > trimSlack {
 		l.buf = append(make([]byte, 0, len(l.buf)), l.buf...)
 	}
-	const frameSize = 16 // bytes of a frameRec
+	const frameSize = 8 // bytes of a frame's end offset
 	if spare := cap(l.frames) - len(l.frames); spare > len(l.frames)/4 && spare*frameSize > trimSlack {
-		l.frames = append(make([]frameRec, 0, len(l.frames)), l.frames...)
+		l.frames = append(make([]int, 0, len(l.frames)), l.frames...)
 	}
 }
 
@@ -346,7 +331,17 @@ func (l *Log) Finished() bool {
 }
 
 // Done returns a channel that is closed by Finish.
-func (l *Log) Done() <-chan struct{} { return l.done }
+func (l *Log) Done() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.done == nil {
+		l.done = make(chan struct{})
+		if l.finished {
+			close(l.done)
+		}
+	}
+	return l.done
+}
 
 // FinishedAt returns when Finish appended the terminal frame (the zero time
 // while the log is open). A log from a Hub uses the hub's clock.

@@ -150,6 +150,24 @@ func TestLogIsClosedAfterFinish(t *testing.T) {
 	is.Equal(log.LastSeq(), uint64(1))           // nothing after the terminal frame
 }
 
+func TestDoneTakenBeforeFinishCloses(t *testing.T) {
+	is := is.New(t)
+	log := streaming.NewLog()
+	done := log.Done()
+	is.Equal(log.Done(), done) // the same channel every time
+	finished := make(chan error, 1)
+	go func() {
+		_, err := log.Finish(endFrame)
+		finished <- err
+	}()
+	select {
+	case <-done:
+	case <-time.After(waitTimeout):
+		is.Fail() // Finish closes a Done channel taken before it
+	}
+	is.NoErr(<-finished) // Finish
+}
+
 func TestOpenLogState(t *testing.T) {
 	is := is.New(t)
 	log := streaming.NewLog()

@@ -1,6 +1,7 @@
 package streaming
 
 import (
+	"bytes"
 	"context"
 	"sort"
 )
@@ -48,7 +49,7 @@ func (l *Log) appendRangeLocked(dst []byte, after uint64, verbose bool) []byte {
 		for _, v := range l.verbose[l.firstVerboseAfterLocked(after):] {
 			dst = append(dst, l.buf[pos:l.startLocked(v.seq)]...)
 			dst = append(dst, l.vbuf[v.start:v.end]...)
-			pos = l.frames[v.seq-1].end
+			pos = l.frames[v.seq-1]
 		}
 	}
 	return append(dst, l.buf[pos:]...)
@@ -59,7 +60,7 @@ func (l *Log) startLocked(seq uint64) int {
 	if seq <= 1 {
 		return 0
 	}
-	return l.frames[seq-2].end
+	return l.frames[seq-2]
 }
 
 // firstVerboseAfterLocked returns the index in l.verbose of the first
@@ -77,32 +78,40 @@ func (l *Log) Frames(after uint64) []Frame {
 	if after >= n {
 		return nil
 	}
-	size := 0
-	for seq := after + 1; seq <= n; seq++ {
-		r := l.frames[seq-1]
-		size += r.end - len(frameSuffix) - r.dataOff
-	}
-	data := make([]byte, 0, size)
+	data := make([]byte, 0, l.frames[n-1]-l.startLocked(after+1))
 	out := make([]Frame, 0, n-after)
 	for seq := after + 1; seq <= n; seq++ {
-		r := l.frames[seq-1]
-		eventOff := l.startLocked(seq) + len(idPrefix) + decimalDigits(seq) + len(eventPrefix)
-		event := l.buf[eventOff : r.dataOff-len(dataPrefix)]
+		event, body := l.splitLocked(seq)
 		start := len(data)
-		data = append(data, l.buf[r.dataOff:r.end-len(frameSuffix)]...)
+		data = append(data, body...)
 		out = append(out, Frame{Seq: seq, Event: eventName(event), Data: data[start:len(data):len(data)]})
 	}
 	return out
 }
 
+// splitLocked returns the event name and the data of frame seq, sub-slices
+// of buf: the frame is "id: <seq>\nevent: <event>\ndata: <data>\n\n", and
+// an event name has no line break.
+func (l *Log) splitLocked(seq uint64) (event, data []byte) {
+	frame := l.buf[l.startLocked(seq)+len(idPrefix)+decimalDigits(seq)+len(eventPrefix) : l.frames[seq-1]-len(frameSuffix)]
+	n := bytes.IndexByte(frame, '\n')
+	return frame[:n], frame[n+len(dataPrefix):]
+}
+
 // eventName returns event as a string without allocating for the names
-// that make up most of a log.
+// of api.md §3.
 func eventName(event []byte) string {
 	switch string(event) {
 	case eventToken:
 		return eventToken
 	case "metrics":
 		return "metrics"
+	case "started":
+		return "started"
+	case "end":
+		return "end"
+	case "error":
+		return "error"
 	default:
 		return string(event)
 	}

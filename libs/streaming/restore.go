@@ -14,45 +14,74 @@ import (
 // the last one must be terminal ("end" or "error"). Verbose alternatives are
 // not kept in the SSE encoding; a log restored by Restore serves the plain
 // data to every reader (see RestoreVerbose).
+//
+// When sse is exactly the encoding the log makes (what SSE returned), the
+// log keeps sse as its buffer instead of a copy: the caller must not modify
+// sse afterwards.
 func Restore(sse []byte, finishedAt time.Time) (*Log, error) {
 	return RestoreVerbose(sse, nil, finishedAt)
 }
 
 // RestoreVerbose is Restore with the verbose alternatives too: verboseSSE
 // is what VerboseSSE returned, frames that each name a frame of sse (same id
-// and event) in increasing order.
+// and event) in increasing order. Like Restore, it may keep sse.
 func RestoreVerbose(sse, verboseSSE []byte, finishedAt time.Time) (*Log, error) {
 	l := newLog(func() time.Time { return finishedAt })
-	l.buf = make([]byte, 0, len(sse))
-	rest := sse
+	if err := l.restorePlain(sse); err != nil {
+		return nil, err
+	}
+	if err := l.restoreVerbose(verboseSSE); err != nil {
+		return nil, err
+	}
+	l.finishedAt = finishedAt
+	return l, nil
+}
+
+// restorePlain appends the frames encoded in sse to the empty log l and
+// finishes it. As long as every frame is encoded exactly as the log encodes
+// it, l's buffer is sse itself; from the first frame that is not (a comment,
+// fields in another order), the frames are encoded again into a copy.
+func (l *Log) restorePlain(sse []byte) error {
+	l.frames = make([]int, 0, bytes.Count(sse, []byte(frameSuffix)))
+	same := true // l.buf is sse[:pos]
+	var head [64]byte
 	var lastEvent string
-	for len(rest) > 0 {
-		end := bytes.Index(rest, []byte("\n\n"))
+	pos := 0
+	for pos < len(sse) {
+		end := bytes.Index(sse[pos:], []byte(frameSuffix))
 		if end < 0 {
-			return nil, fmt.Errorf("%w: truncated frame at byte %d", ErrInvalidFrame, len(sse)-len(rest))
+			return fmt.Errorf("%w: truncated frame at byte %d", ErrInvalidFrame, pos)
 		}
-		block := rest[:end]
-		rest = rest[end+2:]
+		block := sse[pos : pos+end]
+		next := pos + end + len(frameSuffix)
 		if len(block) > 0 && block[0] == ':' {
+			same = l.diverge(sse, pos, same)
+			pos = next
 			continue // a comment
 		}
 		seq, event, data, err := parseFrame(block)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if l.finished {
-			return nil, fmt.Errorf("%w: frame %d after the terminal frame", ErrInvalidFrame, seq)
+			return fmt.Errorf("%w: frame %d after the terminal frame", ErrInvalidFrame, seq)
 		}
 		if seq != uint64(len(l.frames))+1 {
-			return nil, fmt.Errorf("%w: frame id %d, want %d", ErrInvalidFrame, seq, len(l.frames)+1)
+			return fmt.Errorf("%w: frame id %d, want %d", ErrInvalidFrame, seq, len(l.frames)+1)
 		}
 		if err := checkEvent(event); err != nil {
-			return nil, err
+			return err
 		}
 		if err := checkData(data); err != nil {
-			return nil, err
+			return err
 		}
-		l.appendFrameLocked(event, data, nil)
+		want := appendFrameHead(head[:0], seq, event)
+		if same && len(block) == len(want)+len(data) && bytes.HasPrefix(block, want) {
+			l.frames = append(l.frames, next)
+		} else {
+			same = l.diverge(sse, pos, same)
+			l.appendFrameLocked(event, data, nil)
+		}
 		if event == eventToken {
 			l.tokens++
 		}
@@ -60,16 +89,24 @@ func RestoreVerbose(sse, verboseSSE []byte, finishedAt time.Time) (*Log, error) 
 		if event == "end" || event == "error" {
 			l.finished = true
 		}
+		pos = next
 	}
 	if !l.finished {
-		return nil, fmt.Errorf("%w: no terminal frame (last was %q)", ErrInvalidFrame, lastEvent)
+		return fmt.Errorf("%w: no terminal frame (last was %q)", ErrInvalidFrame, lastEvent)
 	}
-	if err := l.restoreVerbose(verboseSSE); err != nil {
-		return nil, err
+	if same {
+		l.buf = sse[:len(sse):len(sse)]
 	}
-	l.finishedAt = finishedAt
-	close(l.done)
-	return l, nil
+	return nil
+}
+
+// diverge starts l's own buffer, a copy of the frames of sse before pos,
+// when l.buf is still sse (same); it returns false, the new state.
+func (l *Log) diverge(sse []byte, pos int, same bool) bool {
+	if same {
+		l.buf = append(make([]byte, 0, len(sse)), sse[:pos]...)
+	}
+	return false
 }
 
 // restoreVerbose attaches the verbose alternatives encoded in vsse to the
@@ -91,15 +128,7 @@ func (l *Log) restoreVerbose(vsse []byte) error {
 			return fmt.Errorf("%w: verbose frame %d out of order or of no frame", ErrInvalidFrame, seq)
 		}
 		last = seq
-		start := 0
-		if seq > 1 {
-			start = l.frames[seq-2].end
-		}
-		_, plainEvent, _, err := parseFrame(l.buf[start : l.frames[seq-1].end-len(frameSuffix)])
-		if err != nil {
-			return err
-		}
-		if plainEvent != event {
+		if plainEvent, _ := l.splitLocked(seq); string(plainEvent) != event {
 			return fmt.Errorf("%w: verbose frame %d is %q, the frame is %q", ErrInvalidFrame, seq, event, plainEvent)
 		}
 		if err := checkData(data); err != nil {
@@ -138,7 +167,7 @@ func parseFrame(block []byte) (uint64, string, []byte, error) {
 			}
 			seq, haveID = n, true
 		case "event":
-			event = string(value)
+			event = eventName(value)
 		case "data":
 			data, haveData = value, true
 		default:

@@ -2,6 +2,7 @@ package streaming
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,6 +34,11 @@ func TestRestoreServesTheSameStream(t *testing.T) {
 	}
 	_, err = r.AppendTokens([]string{"late"})
 	is.True(errors.Is(err, ErrClosed)) // a restored log is finished
+	select {
+	case <-r.Done():
+	default:
+		is.Fail() // a restored log's Done is closed
+	}
 }
 
 func TestRestoreRejectsBrokenStreams(t *testing.T) {
@@ -96,6 +102,45 @@ func TestRestoreVerboseRejectsBrokenAlternatives(t *testing.T) {
 			is := is.New(t)
 			_, err := RestoreVerbose([]byte(sse), []byte(vsse), time.Now())
 			is.True(errors.Is(err, ErrInvalidFrame)) // refused
+		})
+	}
+}
+
+func TestRestoreKeepsAnExactEncodingAndReencodesAnyOther(t *testing.T) {
+	const canonical = "id: 1\nevent: started\ndata: {\"queue_position\":0}\n\n" +
+		"id: 2\nevent: token\ndata: {\"t\":\"a\",\"i\":0}\n\n" +
+		"id: 3\nevent: end\ndata: {\"tokens_out\":1}\n\n"
+	tests := []struct {
+		name, sse string
+		kept      bool
+	}{
+		{name: "exact", sse: canonical, kept: true},
+		{name: "comment first", sse: ": hi\n\n" + canonical},
+		{name: "comment between", sse: canonical[:strings.Index(canonical, "id: 2")] + ": keep-alive\n\n" + canonical[strings.Index(canonical, "id: 2"):]},
+		{name: "fields in another order", sse: strings.Replace(canonical, "id: 2\nevent: token\n", "event: token\nid: 2\n", 1)},
+		{name: "last frame differs", sse: strings.Replace(canonical, "id: 3\nevent: end\n", "event: end\nid: 3\n", 1)},
+	}
+	is.New(t).True(len(tests) > 0) // the table is not empty
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			in := []byte(tt.sse)
+			r, err := Restore(in, time.Now())
+			is.NoErr(err) // restored
+			out := r.SSE()
+			is.Equal(string(out), canonical)     // the frames, encoded as the log encodes them
+			is.Equal(&out[0] == &in[0], tt.kept) // the input is the buffer only when it is that encoding
+			is.Equal(r.Tokens(), 1)              // tokens counted
+			starts := []int{0, strings.Index(canonical, "id: 2"), strings.Index(canonical, "id: 3"), len(canonical)}
+			for after := uint64(0); after <= 3; after++ {
+				got, _, finished := r.ReadFrom(after, false, nil)
+				is.Equal(string(got), canonical[starts[after]:]) // resume from every id
+				is.True(finished)                                // finished
+			}
+			frames := r.Frames(0)
+			is.Equal(len(frames), 3)                            // every frame
+			is.Equal(frames[1].Event, "token")                  // with its event
+			is.Equal(string(frames[1].Data), `{"t":"a","i":0}`) // and its data
 		})
 	}
 }

@@ -16,8 +16,10 @@ func BenchmarkParseFrame(b *testing.B) {
 	f := new(frames)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(line)))
+	var text []byte
 	for b.Loop() {
-		if text, _, err := f.Line(line); err != nil || text == "" {
+		var err error
+		if text, _, err = f.Line(line, text[:0]); err != nil || len(text) == 0 {
 			b.Fatal(text, err)
 		}
 	}

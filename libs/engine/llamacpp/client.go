@@ -18,10 +18,11 @@ var _ engine.Client = (*Client)(nil)
 
 // Client talks to one llama-server. It is safe for concurrent use.
 type Client struct {
-	base   string
-	cfg    httpstream.Config
-	stream *httpstream.Streamer
-	frames sync.Pool
+	base       string
+	cfg        httpstream.Config
+	stream     *httpstream.Streamer
+	completion *httpstream.Endpoint // Generate's /completion
+	frames     sync.Pool
 }
 
 // Option configures a Client.
@@ -50,6 +51,7 @@ func New(baseURL string, opts ...Option) *Client {
 		opt(c)
 	}
 	c.stream = httpstream.NewStreamer(c.cfg)
+	c.completion = c.stream.Endpoint(c.base + "/completion")
 	c.frames.New = func() any { return new(frames) }
 	return c
 }
@@ -70,7 +72,7 @@ func (c *Client) Generate(ctx context.Context, req engine.Request, emit func([]s
 	f := c.frames.Get().(*frames)
 	defer c.frames.Put(f)
 	f.reset()
-	out, err := c.stream.Post(ctx, c.base+"/completion", body, req.TokenTimeout, f, emit)
+	out, err := c.stream.Post(ctx, c.completion, body, req.TokenTimeout, f, emit)
 	if err != nil {
 		return engine.Result{}, err
 	}

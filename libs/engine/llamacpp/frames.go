@@ -38,41 +38,41 @@ func (f *frames) reset() {
 }
 
 // Line implements httpstream.Parser.
-func (f *frames) Line(line []byte) (string, bool, error) {
+func (f *frames) Line(line, text []byte) ([]byte, bool, error) {
 	if f.done {
-		return "", true, nil
+		return text, true, nil
 	}
 	field, value := sse.Split(line)
 	switch field {
 	case sse.Data:
 	case sse.Error:
 		f.cur.Reset(value)
-		return "", false, httpstream.ReadErrorValue(&f.cur)
+		return text, false, httpstream.ReadErrorValue(&f.cur)
 	default:
-		return "", false, nil
+		return text, false, nil
 	}
 	if len(value) > 0 && value[0] == '{' {
-		return f.frame(value) // the common case: neither blank nor [DONE]
+		return f.frame(value, text) // the common case: neither blank nor [DONE]
 	}
 	if len(bytes.TrimSpace(value)) == 0 {
-		return "", false, nil
+		return text, false, nil
 	}
 	if sse.IsDone(value) {
 		f.done = true
-		return "", true, nil
+		return text, true, nil
 	}
-	return f.frame(value)
+	return f.frame(value, text)
 }
 
 // EndOK implements httpstream.Parser: /completion always ends with "stop": true.
 func (f *frames) EndOK() bool { return false }
 
-// frame reads one JSON frame.
-func (f *frames) frame(b []byte) (string, bool, error) {
+// frame reads one JSON frame, appending its content to text.
+func (f *frames) frame(b, text []byte) ([]byte, bool, error) {
 	c := &f.cur
 	c.Reset(b)
+	n := len(text)
 	var (
-		text string
 		stop bool
 		fail *engine.Error
 	)
@@ -80,7 +80,7 @@ func (f *frames) frame(b []byte) (string, bool, error) {
 	for key, ok := m.Next(); ok; key, ok = m.Next() {
 		switch string(key) {
 		case "content":
-			text, _ = c.Text()
+			text, _ = c.AppendText(text[:n])
 		case "stop":
 			stop, _ = c.Bool()
 		case "stop_type":
@@ -101,10 +101,10 @@ func (f *frames) frame(b []byte) (string, bool, error) {
 		}
 	}
 	if !c.AtEnd() {
-		return "", false, httpstream.MalformedError("llama.cpp frame is not a JSON object")
+		return text[:n], false, httpstream.MalformedError("llama.cpp frame is not a JSON object")
 	}
 	if fail != nil {
-		return "", false, fail
+		return text[:n], false, fail
 	}
 	f.done = stop
 	return text, stop, nil

@@ -21,7 +21,9 @@ type Client struct {
 	base   string
 	cfg    httpstream.Config
 	stream *httpstream.Streamer
-	frames sync.Pool
+	// endpoints of Generate: /api/generate and /api/chat
+	generate, chat *httpstream.Endpoint
+	frames         sync.Pool
 }
 
 // Option configures a Client.
@@ -53,6 +55,7 @@ func New(baseURL string, opts ...Option) *Client {
 		opt(c)
 	}
 	c.stream = httpstream.NewStreamer(c.cfg)
+	c.generate, c.chat = c.stream.Endpoint(base+generatePath), c.stream.Endpoint(base+chatPath)
 	c.frames.New = func() any { return new(frames) }
 	return c
 }
@@ -74,7 +77,11 @@ func (c *Client) Generate(ctx context.Context, req engine.Request, emit func([]s
 	f := c.frames.Get().(*frames)
 	defer c.frames.Put(f)
 	f.reset()
-	out, err := c.stream.Post(ctx, c.base+path, body, req.TokenTimeout, f, emit)
+	ep := c.generate
+	if path == chatPath {
+		ep = c.chat
+	}
+	out, err := c.stream.Post(ctx, ep, body, req.TokenTimeout, f, emit)
 	if err != nil {
 		return engine.Result{}, err
 	}

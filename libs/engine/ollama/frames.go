@@ -28,25 +28,25 @@ func (f *frames) reset() {
 
 // Line implements httpstream.Parser: one JSON object per line; blank lines
 // carry nothing.
-func (f *frames) Line(line []byte) (string, bool, error) {
+func (f *frames) Line(line, text []byte) ([]byte, bool, error) {
 	if f.done {
-		return "", true, nil
+		return text, true, nil
 	}
 	if len(bytes.TrimSpace(line)) == 0 {
-		return "", false, nil
+		return text, false, nil
 	}
-	return f.frame(line)
+	return f.frame(line, text)
 }
 
 // EndOK implements httpstream.Parser: a stream always ends with "done": true.
 func (f *frames) EndOK() bool { return false }
 
-// frame reads one JSON object.
-func (f *frames) frame(b []byte) (string, bool, error) {
+// frame reads one JSON object, appending its text to text.
+func (f *frames) frame(b, text []byte) ([]byte, bool, error) {
 	c := &f.cur
 	c.Reset(b)
+	n := len(text)
 	var (
-		text string
 		done bool
 		fail *engine.Error
 	)
@@ -54,9 +54,9 @@ func (f *frames) frame(b []byte) (string, bool, error) {
 	for key, ok := m.Next(); ok; key, ok = m.Next() {
 		switch string(key) {
 		case "response":
-			text = httpstream.TextOrSkip(c)
+			text = httpstream.AppendTextOrSkip(c, text[:n])
 		case "message":
-			text = messageContent(c)
+			text = messageContent(c, text[:n])
 		case "done":
 			done, _ = c.Bool()
 		case "done_reason":
@@ -77,26 +77,27 @@ func (f *frames) frame(b []byte) (string, bool, error) {
 		}
 	}
 	if !c.AtEnd() {
-		return "", false, httpstream.MalformedError("Ollama stream line is not a JSON object")
+		return text[:n], false, httpstream.MalformedError("Ollama stream line is not a JSON object")
 	}
 	if fail != nil {
-		return "", false, fail
+		return text[:n], false, fail
 	}
 	f.done = done
 	return text, done, nil
 }
 
-// messageContent reads a chat "message" object and returns its content.
-func messageContent(c *jsonscan.Cursor) string {
+// messageContent reads a chat "message" object and appends its content to
+// text.
+func messageContent(c *jsonscan.Cursor, text []byte) []byte {
 	if c.Peek() != '{' {
 		c.Skip()
-		return ""
+		return text
 	}
-	text := ""
+	n := len(text)
 	m := c.Object()
 	for key, ok := m.Next(); ok; key, ok = m.Next() {
 		if string(key) == "content" {
-			text = httpstream.TextOrSkip(c)
+			text = httpstream.AppendTextOrSkip(c, text[:n])
 			continue
 		}
 		c.Skip()

@@ -21,7 +21,9 @@ type Client struct {
 	base   string
 	cfg    httpstream.Config
 	stream *httpstream.Streamer
-	frames sync.Pool
+	// endpoints of Generate: /v1/completions and /v1/chat/completions
+	completions, chat *httpstream.Endpoint
+	frames            sync.Pool
 }
 
 // Option configures a Client.
@@ -55,6 +57,7 @@ func New(baseURL, engineName string, opts ...Option) *Client {
 		opt(c)
 	}
 	c.stream = httpstream.NewStreamer(c.cfg)
+	c.completions, c.chat = c.stream.Endpoint(base+completionsPath), c.stream.Endpoint(base+chatPath)
 	c.frames.New = func() any { return new(frames) }
 	return c
 }
@@ -76,7 +79,11 @@ func (c *Client) Generate(ctx context.Context, req engine.Request, emit func([]s
 	f := c.frames.Get().(*frames)
 	defer c.frames.Put(f)
 	f.reset()
-	out, err := c.stream.Post(ctx, c.base+path, body, req.TokenTimeout, f, emit)
+	ep := c.completions
+	if path == chatPath {
+		ep = c.chat
+	}
+	out, err := c.stream.Post(ctx, ep, body, req.TokenTimeout, f, emit)
 	if err != nil {
 		return engine.Result{}, err
 	}

@@ -35,30 +35,30 @@ func (f *frames) reset() {
 }
 
 // Line implements httpstream.Parser.
-func (f *frames) Line(line []byte) (string, bool, error) {
+func (f *frames) Line(line, text []byte) ([]byte, bool, error) {
 	if f.done {
-		return "", true, nil
+		return text, true, nil
 	}
 	field, value := sse.Split(line)
 	switch field {
 	case sse.Data:
 	case sse.Error:
 		f.cur.Reset(value)
-		return "", false, httpstream.ReadErrorValue(&f.cur)
+		return text, false, httpstream.ReadErrorValue(&f.cur)
 	default:
-		return "", false, nil
+		return text, false, nil
 	}
 	if len(value) > 0 && value[0] == '{' {
-		return f.chunk(value) // the common case: neither blank nor [DONE]
+		return f.chunk(value, text) // the common case: neither blank nor [DONE]
 	}
 	if len(bytes.TrimSpace(value)) == 0 {
-		return "", false, nil
+		return text, false, nil
 	}
 	if sse.IsDone(value) {
 		f.done = true
-		return "", true, nil
+		return text, true, nil
 	}
-	return f.chunk(value)
+	return f.chunk(value, text)
 }
 
 // EndOK implements httpstream.Parser: a body that ends after a finish_reason
@@ -75,11 +75,11 @@ func (f *frames) members(b []byte) (m jsonscan.Members, resumed bool) {
 	return f.cur.Object(), false
 }
 
-// chunk reads one JSON chunk.
-func (f *frames) chunk(b []byte) (string, bool, error) {
+// chunk reads one JSON chunk, appending its text to text.
+func (f *frames) chunk(b, text []byte) ([]byte, bool, error) {
 	c := &f.cur
+	n := len(text)
 	var (
-		text     string
 		fail     *engine.Error
 		errorObj bool // older vLLM: {"object": "error", "message", "code"}
 		message  string
@@ -92,7 +92,7 @@ func (f *frames) chunk(b []byte) (string, bool, error) {
 		changes := true
 		switch string(key) {
 		case "choices":
-			text = f.choices(c)
+			text = f.choices(c, text[:n])
 		case "usage":
 			f.usage(c)
 		case "error":
@@ -121,13 +121,13 @@ func (f *frames) chunk(b []byte) (string, bool, error) {
 		}
 	}
 	if !c.AtEnd() {
-		return "", false, httpstream.MalformedError("OpenAI chunk is not a JSON object")
+		return text[:n], false, httpstream.MalformedError("OpenAI chunk is not a JSON object")
 	}
 	switch {
 	case fail != nil:
-		return "", false, fail
+		return text[:n], false, fail
 	case errorObj:
-		return "", false, &engine.Error{Kind: engine.KindEngine, Status: code, Message: message, Err: engine.ErrEngineReported}
+		return text[:n], false, &engine.Error{Kind: engine.KindEngine, Status: code, Message: message, Err: engine.ErrEngineReported}
 	}
 	if inertEnd >= 0 && (!resumed || inertEnd >= len(f.prefix)) {
 		f.prefix = append(f.prefix[:0], b[:inertEnd+1]...)
@@ -146,12 +146,13 @@ func isErrorObject(c *jsonscan.Cursor) bool {
 	return string(raw) == "error"
 }
 
-// choices reads the first choice's text and finish_reason.
-func (f *frames) choices(c *jsonscan.Cursor) string {
+// choices reads the first choice's finish_reason and appends its text to
+// text.
+func (f *frames) choices(c *jsonscan.Cursor, text []byte) []byte {
 	if c.Null() {
-		return ""
+		return text
 	}
-	var text string
+	n := len(text)
 	e := c.Array()
 	for first := true; e.Next(); first = false {
 		if !first {
@@ -162,9 +163,9 @@ func (f *frames) choices(c *jsonscan.Cursor) string {
 		for key, ok := m.Next(); ok; key, ok = m.Next() {
 			switch string(key) {
 			case "text":
-				text, _ = c.Text()
+				text, _ = c.AppendText(text[:n])
 			case "delta", "message":
-				text = content(c)
+				text = content(c, text[:n])
 			case "finish_reason":
 				f.finish(c)
 			default:
@@ -175,16 +176,16 @@ func (f *frames) choices(c *jsonscan.Cursor) string {
 	return text
 }
 
-// content reads the "content" of a delta or message object.
-func content(c *jsonscan.Cursor) string {
+// content appends the "content" of a delta or message object to text.
+func content(c *jsonscan.Cursor, text []byte) []byte {
 	if c.Null() {
-		return ""
+		return text
 	}
-	var text string
+	n := len(text)
 	m := c.Object()
 	for key, ok := m.Next(); ok; key, ok = m.Next() {
 		if string(key) == "content" {
-			text, _ = c.Text()
+			text, _ = c.AppendText(text[:n])
 			continue
 		}
 		c.Skip()

@@ -28,8 +28,8 @@ type lineResult struct {
 }
 
 func readLine(f *frames, line []byte) lineResult {
-	text, done, err := f.Line(line)
-	return lineResult{text: text, done: done, malformed: errors.Is(err, engine.ErrMalformed), failed: err != nil}
+	text, done, err := f.Line(line, nil)
+	return lineResult{text: string(text), done: done, malformed: errors.Is(err, engine.ErrMalformed), failed: err != nil}
 }
 
 func TestChunkText(t *testing.T) {
@@ -119,9 +119,9 @@ func FuzzChunkPrefix(f *testing.F) {
 		carried, alone := new(frames), new(frames)
 		for line := range bytes.SplitSeq(data, []byte{'\n'}) {
 			alone.prefix = alone.prefix[:0]
-			wantText, wantDone, wantErr := alone.Line(line)
-			text, done, err := carried.Line(line)
-			if text != wantText || done != wantDone || fmt.Sprint(err) != fmt.Sprint(wantErr) {
+			wantText, wantDone, wantErr := alone.Line(line, nil)
+			text, done, err := carried.Line(line, []byte("kept"))
+			if string(text) != "kept"+string(wantText) || done != wantDone || fmt.Sprint(err) != fmt.Sprint(wantErr) {
 				t.Fatalf("line %q after the prefix %q: %q %v %v, alone %q %v %v",
 					line, carried.prefix, text, done, err, wantText, wantDone, wantErr)
 			}

@@ -164,11 +164,14 @@ func (s *Service) launch(starts []*record) {
 	}
 }
 
-// streamBytesHint is about how many bytes of frames a stream of maxTokens
-// takes: a token frame is about 48 bytes, and started, metrics and end take
-// under a kilobyte. Longer streams grow the log as they go.
+// streamBytesHint is about how many more bytes of frames a started stream
+// of maxTokens takes: a token frame is about 48 bytes (a four-character
+// token with a two-digit id and index), and the metrics and end frames
+// that follow take about 200. The log rounds the room up to the
+// allocator's size class (a 64-token stream gets 4 KiB for about 3.3 KiB
+// of frames). Longer streams grow the log as they go.
 func streamBytesHint(maxTokens int) int {
-	const tokenFrame, others, most = 48, 1 << 10, 64 << 10
+	const tokenFrame, others, most = 48, 512, 64 << 10
 	return min(maxTokens*tokenFrame+others, most)
 }
 

@@ -65,12 +65,14 @@ func appendStartedFrame(dst []byte, pos int, predicted time.Duration, poolID, en
 	return f.AppendJSON(dst)
 }
 
-// metricsFrames renders a metrics frame and its verbose variant.
+// metricsFrames renders a metrics frame and its verbose variant, in one
+// buffer.
 func metricsFrames(f wire.MetricsFrame, human string) (plain, verbose []byte) {
-	plain, _ = json.Marshal(f)
+	b := f.AppendJSON(make([]byte, 0, 320))
+	n := len(b)
 	f.Human = human
-	verbose, _ = json.Marshal(f)
-	return plain, verbose
+	b = f.AppendJSON(b)
+	return b[:n:n], b[n:]
 }
 
 func ptr[T any](v T) *T { return &v }

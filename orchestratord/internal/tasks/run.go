@@ -83,37 +83,46 @@ func (s *Service) engineRequest(r *record) engine.Request {
 // emitter appends each batch of engine chunks to the task's log. After the
 // first batch it adds the metrics frame api.md §3 asks for.
 func (s *Service) emitter(r *record, log *streaming.Log) func([]string) error {
-	first := true
-	var tokens func(n int)
-	return func(chunks []string) error {
-		if first {
-			// The first token counts once it is in the log: a task canceled
-			// before has no first token, and the end frame says 0 tokens.
-			if _, err := log.AppendTokens(chunks); err != nil {
-				return err
-			}
-			first = false
-			now := s.now()
-			s.mu.Lock()
-			r.firstToken = now
-			eng, pool, prio := metricsEngine(r.engine), r.poolID, metricsPriority(r.spec.Priority)
-			ttft := now.Sub(r.created)
-			frame := wire.MetricsFrame{QueueDepth: s.queue.Len(), OnTimeProbability: ptr(onTimeProbability(r.due, now, 0))}
-			s.mu.Unlock()
-			s.sessionServed(r.spec.SessionID, pool, &frame)
-			s.deps.Metrics.ObserveFirstToken(eng, pool, prio, ttft)
-			tokens = s.deps.Metrics.PoolSeries(eng, pool).TokensOut
-			tokens(len(chunks))
-			plain, verbose := metricsFrames(frame, "first token after "+ttft.Round(time.Millisecond).String())
-			_, err := log.AppendVerbose(wire.EventMetrics, plain, verbose)
+	e := &emitter{s: s, r: r, log: log}
+	return e.emit
+}
+
+// emitter is the state of one engine call's emit function.
+type emitter struct {
+	s      *Service
+	r      *record
+	log    *streaming.Log
+	tokens func(n int) // the pool's tokens-out counter, once the first batch is in
+}
+
+func (e *emitter) emit(chunks []string) error {
+	if e.tokens != nil {
+		if _, err := e.log.AppendTokens(chunks); err != nil {
 			return err
 		}
-		if _, err := log.AppendTokens(chunks); err != nil {
-			return err
-		}
-		tokens(len(chunks))
+		e.tokens(len(chunks))
 		return nil
 	}
+	// The first token counts once it is in the log: a task canceled
+	// before has no first token, and the end frame says 0 tokens.
+	if _, err := e.log.AppendTokens(chunks); err != nil {
+		return err
+	}
+	s, r := e.s, e.r
+	now := s.now()
+	s.mu.Lock()
+	r.firstToken = now
+	eng, pool, prio := metricsEngine(r.engine), r.poolID, metricsPriority(r.spec.Priority)
+	ttft := now.Sub(r.created)
+	frame := wire.MetricsFrame{QueueDepth: s.queue.Len(), OnTimeProbability: ptr(onTimeProbability(r.due, now, 0))}
+	s.mu.Unlock()
+	s.sessionServed(r.spec.SessionID, pool, &frame)
+	s.deps.Metrics.ObserveFirstToken(eng, pool, prio, ttft)
+	e.tokens = s.deps.Metrics.PoolSeries(eng, pool).TokensOut
+	e.tokens(len(chunks))
+	plain, verbose := metricsFrames(frame, "first token after "+ttft.Round(time.Millisecond).String())
+	_, err := e.log.AppendVerbose(wire.EventMetrics, plain, verbose)
+	return err
 }
 
 // retry decides whether a failure before the first token is retried on

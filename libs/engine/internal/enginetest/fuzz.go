@@ -40,12 +40,12 @@ func Replay(p httpstream.Parser, data []byte) (texts []string, complete bool) {
 		line, rest, found := bytes.Cut(data, []byte{'\n'})
 		data = rest
 		line = bytes.TrimSuffix(line, []byte{'\r'})
-		text, done, err := p.Line(line)
+		text, done, err := p.Line(line, nil)
 		if err != nil && !found {
 			return texts, false
 		}
-		if text != "" {
-			texts = append(texts, text)
+		if len(text) > 0 {
+			texts = append(texts, string(text))
 		}
 		if done || err != nil {
 			return texts, done

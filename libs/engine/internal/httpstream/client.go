@@ -22,8 +22,12 @@ const (
 	drainGrace = 50 * time.Millisecond
 	// maxErrorBody bounds the body of a non-2xx answer that is read.
 	maxErrorBody = 64 << 10
-	// initialBatch is the capacity a batch starts with.
+	// initialBatch is the number of chunks a batch has room for at first.
 	initialBatch = 64
+	// initialBatchText is the room for the chunk texts of a batch at first.
+	initialBatchText = 1 << 10
+	// maxPooledBatchText bounds the text room a pooled reader keeps.
+	maxPooledBatchText = 64 << 10
 )
 
 // NewHTTPClient returns the HTTP client adapters use unless given one: HTTP/1.1
@@ -44,6 +48,7 @@ func NewHTTPClient() *http.Client {
 // safe for concurrent use.
 type Streamer struct {
 	http          *http.Client
+	direct        http.RoundTripper // nil: every request goes through http
 	engine        string
 	authorization string
 	readers       sync.Pool
@@ -66,12 +71,13 @@ func NewStreamer(cfg Config) *Streamer {
 	if bufSize <= 0 {
 		bufSize = DefaultReadBuffer
 	}
-	s := &Streamer{http: hc, engine: cfg.Engine}
+	s := &Streamer{http: hc, direct: directTransport(hc), engine: cfg.Engine}
 	if cfg.APIKey != "" {
 		s.authorization = "Bearer " + cfg.APIKey
 	}
 	s.readers.New = func() any {
-		return &streamReader{lines: sse.NewReader(bufSize, maxLine), batch: make([]string, 0, initialBatch)}
+		return &streamReader{lines: sse.NewReader(bufSize, maxLine), batch: make([]string, 0, initialBatch),
+			text: make([]byte, 0, initialBatchText), ends: make([]int, 0, initialBatch)}
 	}
 	return s
 }
@@ -93,7 +99,9 @@ func (s *Streamer) setHeaders(req *http.Request, accept string) {
 // streamReader is the pooled per-stream state: the line reader and the batch.
 type streamReader struct {
 	lines *sse.Reader
-	batch []string
+	batch []string // the chunk texts of the last batch
+	text  []byte   // the texts of the batch being read, one after another
+	ends  []int    // where each text ends in text
 }
 
 func (s *Streamer) acquire() *streamReader {
@@ -104,5 +112,8 @@ func (s *Streamer) release(rd *streamReader) {
 	rd.lines.Reset(nil)
 	clear(rd.batch[:cap(rd.batch)])
 	rd.batch = rd.batch[:0]
+	if cap(rd.text) > maxPooledBatchText {
+		rd.text = make([]byte, 0, initialBatchText)
+	}
 	s.readers.Put(rd)
 }

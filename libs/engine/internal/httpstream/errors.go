@@ -116,6 +116,17 @@ func MalformedError(detail string) *engine.Error {
 	return &engine.Error{Kind: engine.KindEngine, Err: fmt.Errorf("%w: %s", engine.ErrMalformed, detail)}
 }
 
+// AppendTextOrSkip appends a string value to dst, or skips any other value
+// and appends nothing.
+func AppendTextOrSkip(c *jsonscan.Cursor, dst []byte) []byte {
+	if c.Peek() != '"' {
+		c.Skip()
+		return dst
+	}
+	dst, _ = c.AppendText(dst)
+	return dst
+}
+
 // TextOrSkip reads a string value, or skips any other value and returns "".
 func TextOrSkip(c *jsonscan.Cursor) string {
 	if c.Peek() != '"' {

@@ -1,7 +1,6 @@
 package httpstream
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,12 +15,13 @@ import (
 
 // Parser turns the lines of one engine stream into chunk texts.
 type Parser interface {
-	// Line handles one line, without its line terminator. It returns the text
-	// of the chunk the line carried ("" for none), whether the line was the
-	// stream's terminal event, and the failure the line reported: an
-	// *engine.Error of KindEngine for an error object, or one wrapping
-	// engine.ErrMalformed for bytes that are not the engine's format.
-	Line(line []byte) (text string, done bool, err error)
+	// Line handles one line, without its line terminator. It appends the
+	// text of the chunk the line carried to text (nothing for none, and
+	// nothing on failure) and returns it, whether the line was the stream's
+	// terminal event, and the failure the line reported: an *engine.Error
+	// of KindEngine for an error object, or one wrapping engine.ErrMalformed
+	// for bytes that are not the engine's format.
+	Line(line, text []byte) (out []byte, done bool, err error)
 	// EndOK reports whether the body may end at this point without the
 	// terminal event (some servers omit a final marker after the finish).
 	EndOK() bool
@@ -61,14 +61,17 @@ func (w *watchdog) stop() {
 	}
 }
 
-// Post sends body to url and streams the answer through p, handing emit a
+// Post sends body to ep and streams the answer through p, handing emit a
 // batch of chunk texts after each read (see engine.Client.Generate for the
 // contract). tokenTimeout 0 means no token timeout.
-func (s *Streamer) Post(ctx context.Context, url string, body []byte, tokenTimeout time.Duration,
+func (s *Streamer) Post(ctx context.Context, ep *Endpoint, body []byte, tokenTimeout time.Duration,
 	p Parser, emit func([]string) error) (Outcome, error) {
 	var out Outcome
 	if err := ctx.Err(); err != nil {
 		return out, err
+	}
+	if ep.err != nil {
+		return out, &engine.Error{Kind: engine.KindUnavailable, Engine: s.engine, Err: ep.err}
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -78,13 +81,7 @@ func (s *Streamer) Post(ctx context.Context, url string, body []byte, tokenTimeo
 		w.arm(tokenTimeout)
 	}
 
-	req, err := http.NewRequestWithContext(rctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return out, &engine.Error{Kind: engine.KindUnavailable, Engine: s.engine, Err: err}
-	}
-	req.Header.Set("Content-Type", "application/json")
-	s.setHeaders(req, "text/event-stream")
-	resp, err := s.http.Do(req)
+	resp, err := s.send(rctx, newPost(rctx, ep, body), ep, body)
 	if err != nil {
 		return out, s.readFailure(ctx, w, err, 0)
 	}
@@ -152,19 +149,22 @@ func (s *Streamer) read(ctx context.Context, w *watchdog, body io.Reader, tokenT
 // next reads one line, blocking if needed, then every complete line already
 // buffered, and collects their chunk texts in rd.batch.
 func (rd *streamReader) next(p Parser) (done bool, err error) {
-	rd.batch = rd.batch[:0]
+	rd.text, rd.ends = rd.text[:0], rd.ends[:0]
+	defer rd.seal()
 	for {
 		line, partial, err := rd.lines.Line()
 		if err != nil {
 			return false, err
 		}
-		text, done, err := p.Line(line)
+		n := len(rd.text)
+		rd.text, done, err = p.Line(line, rd.text)
 		if err != nil && partial && errors.Is(err, engine.ErrMalformed) {
 			// A frame cut by the end of the body is a dropped stream, not a bad one.
+			rd.text = rd.text[:n]
 			return false, io.ErrUnexpectedEOF
 		}
-		if text != "" {
-			rd.batch = append(rd.batch, text)
+		if len(rd.text) > n {
+			rd.ends = append(rd.ends, len(rd.text))
 		}
 		if done || err != nil {
 			return done, err
@@ -172,6 +172,22 @@ func (rd *streamReader) next(p Parser) (done bool, err error) {
 		if !rd.lines.LineBuffered() {
 			return false, nil
 		}
+	}
+}
+
+// seal makes rd.batch the chunk texts collected in rd.text: one string for
+// the batch, which each text is a part of (a batch costs one allocation,
+// not one per chunk; the strings are immutable, so a part kept longer only
+// keeps the batch's string).
+func (rd *streamReader) seal() {
+	rd.batch = rd.batch[:0]
+	if len(rd.ends) == 0 {
+		return
+	}
+	all, start := string(rd.text), 0
+	for _, end := range rd.ends {
+		rd.batch = append(rd.batch, all[start:end])
+		start = end
 	}
 }
 

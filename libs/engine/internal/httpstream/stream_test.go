@@ -18,17 +18,17 @@ import (
 // event, "bad" a malformed line.
 type lineParser struct{}
 
-func (lineParser) Line(line []byte) (string, bool, error) {
+func (lineParser) Line(line, text []byte) ([]byte, bool, error) {
 	s := string(line)
 	switch {
 	case s == "end":
-		return "", true, nil
+		return text, true, nil
 	case s == "bad":
-		return "", false, MalformedError("bad line")
+		return text, false, MalformedError("bad line")
 	case strings.HasPrefix(s, "tok "):
-		return s[len("tok "):], false, nil
+		return append(text, s[len("tok "):]...), false, nil
 	}
-	return "", false, nil
+	return text, false, nil
 }
 
 func (lineParser) EndOK() bool { return false }
@@ -90,8 +90,27 @@ func TestDrainGiveUp(t *testing.T) {
 	s := NewStreamer(Config{Engine: "test"})
 	t.Cleanup(s.CloseIdleConnections)
 	start := time.Now()
-	out, err := s.Post(t.Context(), srv.URL, []byte("{}"), 0, lineParser{}, func([]string) error { return nil })
+	out, err := s.Post(t.Context(), s.Endpoint(srv.URL), []byte("{}"), 0, lineParser{}, func([]string) error { return nil })
 	is.NoErr(err)                              // the terminal event makes it a success
 	is.Equal(out.Chunks, 1)                    // one chunk
 	is.True(time.Since(start) < 2*time.Second) // the drain gives up after its grace instead of waiting for the body
+}
+
+func TestBatchTexts(t *testing.T) {
+	is := is.New(t)
+	s := NewStreamer(Config{Engine: "test", HTTPClient: &http.Client{}})
+	var texts []string
+	emit := func(batch []string) error {
+		texts = append(texts, batch...) // the slice is the reader's; the strings may be kept
+		return nil
+	}
+	// "tok " and "noise" carry no text; the body ends without "end".
+	n, err := s.ReadBody(t.Context(), strings.NewReader("tok a\ntok \ntok bc\nnoise\ntok d\u00e9\ntok cut"), lineParser{}, emit)
+	is.Equal(n, 4)                                         // four chunks with text
+	is.True(errors.Is(err, engine.ErrTruncated))           // a stream without its terminal event
+	is.Equal(texts, []string{"a", "bc", "d\u00e9", "cut"}) // each text whole and in order
+	n, err = s.ReadBody(t.Context(), strings.NewReader("tok x\ntok yz\nend\n"), lineParser{}, emit)
+	is.NoErr(err)                                                     // a second stream on the pooled reader
+	is.Equal(n, 2)                                                    // two chunks
+	is.Equal(texts, []string{"a", "bc", "d\u00e9", "cut", "x", "yz"}) // the first stream's strings are unchanged
 }

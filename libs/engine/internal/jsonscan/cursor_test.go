@@ -25,6 +25,9 @@ func scan(c *Cursor, doc string) (fields, bool) {
 		case "raw":
 			s, _ := c.AppendString(nil)
 			f.text = string(s)
+		case "appended":
+			s, _ := c.AppendText([]byte("<"))
+			f.text = string(s)
 		case "stop":
 			f.stop, _ = c.Bool()
 		case "n":
@@ -51,6 +54,9 @@ func TestCursor(t *testing.T) {
 		{name: "escaped key", doc: `{"cont\u0065nt":"k"}`, want: fields{text: "k"}, ok: true},
 		{name: "escaped text", doc: `{"content":"\u00e9\ud83d\ude00\t"}`, want: fields{text: "é😀\t"}, ok: true},
 		{name: "append string", doc: `{"raw":"a\/b"}`, want: fields{text: "a/b"}, ok: true},
+		{name: "appended text", doc: `{"appended":"a\u00e9"}`, want: fields{text: "<aé"}, ok: true},
+		{name: "appended null", doc: `{"appended":null}`, want: fields{text: "<"}, ok: true},
+		{name: "appended bad escape", doc: `{"appended":"ab\x"}`, want: fields{text: "<"}, ok: false},
 		{name: "bad escape in text", doc: `{"content":"\x"}`, ok: false},
 		{name: "null content", doc: `{"content":null}`, ok: true},
 		{name: "fraction not int", doc: `{"n":1.5}`, ok: true},

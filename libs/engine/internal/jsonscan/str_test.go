@@ -61,11 +61,17 @@ func FuzzCursorString(f *testing.F) {
 		var c Cursor
 		c.Reset(doc)
 		got, ok := c.Text()
+		textOK := ok
 		if ok && !c.AtEnd() {
 			ok = false // a quote inside raw ended the string early
 		}
 		if ok != (err == nil) || (ok && got != want) {
 			t.Fatalf("%q: Text %q ok=%v, encoding/json %q err=%v", doc, got, ok, want, err)
+		}
+		c.Reset(doc)
+		appended, aok := c.AppendText([]byte("x"))
+		if aok != textOK || (aok && string(appended) != "x"+got) || (!aok && string(appended) != "x") {
+			t.Fatalf("%q: AppendText %q ok=%v, Text %q ok=%v", doc, appended, aok, got, textOK)
 		}
 		c.Reset(doc)
 		if skipped := c.Skip() && c.AtEnd(); skipped != (err == nil) {

@@ -23,6 +23,20 @@ func (c *Cursor) AppendString(dst []byte) ([]byte, bool) {
 	return out, true
 }
 
+// AppendText consumes a string (or null, read as "") and appends its decoded
+// value to dst; on failure it appends nothing.
+func (c *Cursor) AppendText(dst []byte) ([]byte, bool) {
+	if c.Null() {
+		return dst, true
+	}
+	n := len(dst)
+	out, ok := c.AppendString(dst)
+	if !ok {
+		return out[:n], false
+	}
+	return out, true
+}
+
 // Text consumes a string (or null, read as "") and returns its decoded
 // value. It allocates only the returned string, and nothing for "".
 func (c *Cursor) Text() (string, bool) {
