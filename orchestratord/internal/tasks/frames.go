@@ -1,7 +1,6 @@
 package tasks
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/orchestratord/orchestratord/contracts/wire"
