@@ -212,3 +212,18 @@ func BenchmarkBoltSpool(b *testing.B) {
 		b.Error(err)
 	}
 }
+
+// BenchmarkAppendBytesSSE escapes a 64-token event stream into a JSON string,
+// as the daemon does for every transcript.
+func BenchmarkAppendBytesSSE(b *testing.B) {
+	var sse []byte
+	for i := range 64 {
+		sse = fmt.Appendf(sse, "id: %d\nevent: token\ndata: {\"i\":%d,\"t\":\" word%d café\"}\n\n", i+1, i, i)
+	}
+	dst := make([]byte, 0, 2*len(sse))
+	b.SetBytes(int64(len(sse)))
+	b.ReportAllocs()
+	for b.Loop() {
+		dst = artifacts.AppendBytes(dst[:0], sse)
+	}
+}
