@@ -112,3 +112,34 @@ func BenchmarkDecodeTaskRequest(b *testing.B) {
 		}
 	})
 }
+
+// TestDecodeCommonCoversEveryField: a request with every body field set, as
+// encoding/json writes it, takes the common path and decodes to itself. A
+// field added to TaskRequest or PlacementRequest fails here until it is set
+// below and DecodeCommon decodes it (else every body carrying it would
+// silently take the slower encoding/json path).
+func TestDecodeCommonCoversEveryField(t *testing.T) {
+	is := is.New(t)
+	full := wire.TaskRequest{
+		TaskID: "t", SessionID: "s", Workload: wire.WorkloadCompletion, ModelRef: "m", Engine: "vllm",
+		Prompt: "p", Inputs: []string{"i"}, Ctx: ptr(4096), MaxTokens: ptr(8), Priority: "batch",
+		DeadlineMs: ptr[int64](1000), Seed: ptr[int64](7), Determinism: "strict", SamplerProfileVersion: "v1",
+		Temperature: ptr(0.5), TopP: ptr(0.9), Stop: wire.StopSequences{"x"}, ExpectedTokens: ptr(3), KVHint: "reuse",
+		Placement: &wire.PlacementRequest{Mode: "pin", PinPoolID: "p0", PreferPools: []string{"a"},
+			AvoidPools: []string{"b"}, RequireDeviceMask: "0", AllowFallback: ptr(true)},
+	}
+	for _, v := range []reflect.Value{reflect.ValueOf(full), reflect.ValueOf(*full.Placement)} {
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			if f.Tag.Get("json") == "-" {
+				continue
+			}
+			is.True(!v.Field(i).IsZero()) // every body field is set in this test
+		}
+	}
+	body, err := json.Marshal(full)
+	is.NoErr(err)
+	var got wire.TaskRequest
+	is.True(got.DecodeCommon(body)) // every field is decoded without reflection
+	is.Equal(got, full)             // to what was encoded
+}
