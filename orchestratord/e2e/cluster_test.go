@@ -53,11 +53,16 @@ func TestClusterNodeLossAndRestart(t *testing.T) {
 	killed := time.Now()
 	kill9(t, b.Agent)
 	kill9(t, b.Sim)
+	var offline wire.Node
 	waitFor(t, 5*time.Second, "node-b offline", func() bool {
-		n := decode[wire.Node](t, mustCall(t, "GET", o.URL+"/v2/nodes/node-b", nil, 200))
-		return n.Status == wire.NodeOffline
+		offline = decode[wire.Node](t, mustCall(t, "GET", o.URL+"/v2/nodes/node-b", nil, 200))
+		return offline.Status == wire.NodeOffline
 	})
-	is.True(time.Since(killed) < timeout+250*time.Millisecond) // offline within the timeout (plus the expiry tick, a poll and a call)
+	// The configured timeout, not the 15 s default, took it offline: well
+	// within 2 s of the kill (a bound loose enough for a loaded machine),
+	// and not before the timeout had passed since its last heartbeat.
+	is.True(time.Since(killed) < timeout+2*time.Second)                              // offline soon after the kill
+	is.True(time.Since(time.UnixMilli(offline.LastHeartbeatMs)) >= timeout-interval) // not before its timeout
 	wg.Wait()
 
 	served := map[string]int{}
@@ -92,7 +97,7 @@ func TestClusterNodeLossAndRestart(t *testing.T) {
 		}
 		return online == 2
 	})
-	is.True(time.Since(restarted) <= 2*interval+50*time.Millisecond) // within two heartbeat intervals (plus the poll)
+	is.True(time.Since(restarted) < 10*interval) // by themselves, promptly: ten heartbeat intervals, loose enough for a loaded machine
 	waitReady(t, o, []string{"node-a-0", "node-c-0"})
 	frames := stream(t, o, admit(t, o, task(`,"max_tokens":4`)))
 	is.Equal(lastFrame(t, frames).Event, wire.EventEnd) // and serve again
