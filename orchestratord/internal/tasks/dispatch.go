@@ -74,11 +74,9 @@ func (s *Service) dispatchLocked(full bool) (starts, dead []*record) {
 		case err == nil:
 			starts = append(starts, r)
 			r.poolID = d.PoolID
-			for i := range pools {
-				if pools[i].ID == d.PoolID {
-					pools[i].SlotsFree--
-					r.nodeID, r.engine = pools[i].NodeID, pools[i].Engine
-				}
+			if p := s.cachedPoolLocked(d.PoolID); p != nil {
+				p.SlotsFree-- // until leaseLocked below takes the lease
+				r.nodeID, r.engine = p.NodeID, p.Engine
 			}
 			free--
 		case errors.Is(err, placement.ErrNoPool), errors.Is(err, placement.ErrCtxTooLarge):
@@ -141,10 +139,16 @@ func (s *Service) releaseLocked(r *record) {
 		return
 	}
 	s.leases[r.poolID]--
-	if s.leases[r.poolID] <= 0 {
-		delete(s.leases, r.poolID)
+	s.leaseReturnedLocked(r.poolID)
+}
+
+// leaseReturnedLocked publishes a pool whose lease count was just lowered,
+// forgetting the count once it is 0.
+func (s *Service) leaseReturnedLocked(poolID string) {
+	if s.leases[poolID] <= 0 {
+		delete(s.leases, poolID)
 	}
-	s.leaseChangedLocked(r.poolID)
+	s.leaseChangedLocked(poolID)
 }
 
 func (s *Service) setQueueDepthLocked() {

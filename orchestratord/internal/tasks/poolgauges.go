@@ -8,7 +8,7 @@ package tasks
 // poolGauges remembers which pools have published series. Guarded by
 // Service.mu.
 type poolGauges struct {
-	index map[string]int  // registered pool → its place in poolCache.pools
+	index map[string]int  // registered pool → its place in poolCache.pools and .views
 	gone  map[string]bool // left the registry while tasks still ran on it
 }
 
@@ -70,9 +70,9 @@ func (s *Service) leaseChangedLocked(poolID string) {
 	}
 	// A pool neither registered nor gone has no series (yet): the next
 	// registry change publishes it.
-	if i, ok := g.index[poolID]; ok && i < len(s.pools.pools) && s.pools.pools[i].ID == poolID {
-		p := &s.pools.pools[i]
+	if p := s.cachedPoolLocked(poolID); p != nil {
+		s.fillPoolLocked(p)
 		m.SetActiveLeases(poolID, n)
-		m.SetPoolSlotsFree(poolID, max(p.SlotsTotal-n-s.pools.external[poolID], 0))
+		m.SetPoolSlotsFree(poolID, p.SlotsFree)
 	}
 }

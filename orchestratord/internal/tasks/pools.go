@@ -8,8 +8,11 @@ import (
 )
 
 // poolCache is the placement view of every pool, rebuilt when the registry
-// changes; free slots are recomputed from the leases on every pass.
-// Guarded by Service.mu.
+// changes. Between changes a pool's free slots and measured latency are
+// updated where they change (a lease taken or returned, a task's TTFT
+// measured), so that handing the pools to placement costs nothing per pool:
+// with thousands of pools, recomputing them on every admission and start
+// was most of what those cost. Guarded by Service.mu.
 type poolCache struct {
 	version uint64
 	built   bool
@@ -22,7 +25,8 @@ type poolCache struct {
 }
 
 // refreshPoolsLocked brings the cache up to date and returns the pools with
-// their current free slots.
+// their current free slots. The slice is the cache's: placement reads it
+// under s.mu.
 func (s *Service) refreshPoolsLocked() []placement.Pool {
 	c := &s.pools
 	if v := s.deps.Pools.Version(); !c.built || v != c.version {
@@ -56,13 +60,34 @@ func (s *Service) refreshPoolsLocked() []placement.Pool {
 				Online: v.Online, Ready: ready, Draining: v.Draining(),
 			})
 		}
-	}
-	for i := range c.pools {
-		p := &c.pools[i]
-		p.SlotsFree = max(p.SlotsTotal-s.leases[p.ID]-c.external[p.ID], 0)
-		p.LatencyMs = s.stats.ttftMs(p.ID)
+		for i := range c.pools {
+			s.fillPoolLocked(&c.pools[i])
+		}
 	}
 	return c.pools
+}
+
+// fillPoolLocked computes a cached pool's free slots and measured latency.
+func (s *Service) fillPoolLocked(p *placement.Pool) {
+	p.SlotsFree = max(p.SlotsTotal-s.leases[p.ID]-s.pools.external[p.ID], 0)
+	p.LatencyMs = s.stats.ttftMs(p.ID)
+}
+
+// cachedPoolLocked returns the cached placement view of a registered pool,
+// nil for one the cache does not hold.
+func (s *Service) cachedPoolLocked(id string) *placement.Pool {
+	if i, ok := s.gauges.index[id]; ok && i < len(s.pools.pools) && s.pools.pools[i].ID == id {
+		return &s.pools.pools[i]
+	}
+	return nil
+}
+
+// poolChangedLocked updates a cached pool after its leases or its measured
+// latency changed.
+func (s *Service) poolChangedLocked(id string) {
+	if p := s.cachedPoolLocked(id); p != nil {
+		s.fillPoolLocked(p)
+	}
 }
 
 // models is what a pool can serve: the models it reports loaded when it
@@ -76,6 +101,9 @@ func models(v nodeapi.PoolView) []string {
 
 // viewLocked returns the registry view of a pool.
 func (s *Service) viewLocked(id string) (nodeapi.PoolView, bool) {
+	if i, ok := s.gauges.index[id]; ok && i < len(s.pools.views) && s.pools.views[i].PoolID == id {
+		return s.pools.views[i], true
+	}
 	for _, v := range s.pools.views {
 		if v.PoolID == id {
 			return v, true

@@ -147,27 +147,26 @@ func (s *Service) retry(r *record, err error) bool {
 	s.syncPoolsLocked() // a pending registry change is published before the lease moves
 	old := r.poolID
 	s.leases[old]--
-	pools := s.refreshPoolsLocked()
-	d, perr := s.deps.Placer.Place(s.placementRequest(r), pools)
-	if errors.Is(perr, placement.ErrBusy) {
-		return s.requeueLocked(r)
+	s.poolChangedLocked(old)
+	d, perr := s.deps.Placer.Place(s.placementRequest(r), s.refreshPoolsLocked())
+	if errors.Is(perr, placement.ErrBusy) && s.requeueLocked(r) {
+		s.leaseReturnedLocked(old)
+		return true
 	}
 	if perr != nil {
-		// The task fails on the pool it holds: run returns the lease once
-		// the terminal frame is written.
+		// The task fails on the pool it holds (also when it found no room
+		// in the queue): run returns the lease once the terminal frame is
+		// written.
 		s.leases[old]++
 		s.leaseChangedLocked(old)
 		return false
 	}
-	if s.leases[old] <= 0 {
-		delete(s.leases, old)
-	}
+	s.leaseReturnedLocked(old)
 	r.poolID = d.PoolID
 	if v, ok := s.viewLocked(d.PoolID); ok {
 		r.nodeID, r.engine = v.NodeID, v.Engine
 	}
 	s.leases[r.poolID]++
-	s.leaseChangedLocked(old)
 	s.leaseChangedLocked(r.poolID)
 	return true
 }
@@ -188,6 +187,7 @@ func (s *Service) complete(r *record, res engine.Result, err error) {
 			s.mu.Lock()
 			if !first.IsZero() {
 				s.stats.observe(pool, first.Sub(started), s.now().Sub(first), r.tokensOut)
+				s.poolChangedLocked(pool) // its measured latency
 			}
 			s.mu.Unlock()
 		}

@@ -98,13 +98,13 @@ type harness struct {
 	metrics *prometheus.Registry // the service's series
 }
 
-func newHarness(t *testing.T, opt Options, engines fakeEngines, pools ...nodeapi.PoolSpec) *harness {
+func newHarness(t testing.TB, opt Options, engines fakeEngines, pools ...nodeapi.PoolSpec) *harness {
 	t.Helper()
 	return newHarnessWith(t, opt, nil, engines, pools...)
 }
 
 // newHarnessWith is newHarness with a session store (nil: the default).
-func newHarnessWith(t *testing.T, opt Options, sess Sessions, engines fakeEngines, pools ...nodeapi.PoolSpec) *harness {
+func newHarnessWith(t testing.TB, opt Options, sess Sessions, engines fakeEngines, pools ...nodeapi.PoolSpec) *harness {
 	t.Helper()
 	reg := nodeapi.NewRegistry(time.Minute)
 	if _, err := reg.Register(nodeapi.NodeSpec{NodeID: "n1", Static: true, Pools: pools}); err != nil {
@@ -151,6 +151,7 @@ func newHarnessWith(t *testing.T, opt Options, sess Sessions, engines fakeEngine
 	}
 	svc.Start()
 	t.Cleanup(func() {
+		checkPoolCache(t, svc)
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
 		svc.Shutdown(ctx)

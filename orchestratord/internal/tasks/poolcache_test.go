@@ -1,0 +1,123 @@
+package tasks
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/matryer/is"
+
+	"github.com/orchestratord/orchestratord/contracts/wire"
+	"github.com/orchestratord/orchestratord/libs/engine"
+	"github.com/orchestratord/orchestratord/libs/nodeapi"
+)
+
+// checkPoolCache fails t when a cached pool's free slots or latency differ
+// from what the leases, the last reports and the measured TTFTs give now:
+// the cache is updated where those change, never recomputed per call.
+// Every harness checks it before it shuts down.
+func checkPoolCache(t testing.TB, s *Service) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.pools.built || s.deps.Pools.Version() != s.pools.version {
+		return // a registry change not yet seen: the next call rebuilds
+	}
+	for _, p := range s.pools.pools {
+		free := max(p.SlotsTotal-s.leases[p.ID]-s.pools.external[p.ID], 0)
+		if p.SlotsFree != free || p.LatencyMs != s.stats.ttftMs(p.ID) {
+			t.Errorf("pool %s cached free %d latency %v, want %d and %v", p.ID, p.SlotsFree, p.LatencyMs, free, s.stats.ttftMs(p.ID))
+		}
+	}
+}
+
+// waitUntil polls cond until it holds or 5 s pass.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestRetryWithNoRoomKeepsTheLeaseCount: a task that fails before its first
+// token, finds every other pool busy and no room left in the queue fails on
+// the pool it held, and that pool's lease count drops by exactly one (it
+// dropped by two, freeing a slot another task still used).
+func TestRetryWithNoRoomKeepsTheLeaseCount(t *testing.T) {
+	is := is.New(t)
+	release := make(chan struct{})
+	// On a, the task asking for "fail" fails before its first token once
+	// released; the others stream until canceled.
+	a := &fakeClient{name: "llamacpp", closed: make(chan struct{}), generate: func(ctx context.Context, req engine.Request, emit func([]string) error) (engine.Result, error) {
+		if req.Prompt == "fail" {
+			<-release
+			return engine.Result{}, &engine.Error{Kind: engine.KindUnavailable, Status: 503}
+		}
+		return blocking(ctx, req, emit)
+	}}
+	b := &fakeClient{name: "llamacpp", closed: make(chan struct{}), generate: blocking}
+	h := newHarness(t, Options{Retries: 2, QueueCapacity: 1}, fakeEngines{"a": a, "b": b}, pool("a", 2), pool("b", 1))
+	ctx := context.Background()
+	pin := func(id string) func(*wire.TaskRequest) {
+		return func(r *wire.TaskRequest) {
+			r.Placement = &wire.PlacementRequest{Mode: wire.PlacementPin, PinPoolID: id}
+		}
+	}
+	_, err := h.svc.Admit(ctx, req(pin("a"))) // holds a slot of a to the end
+	is.NoErr(err)
+	_, err = h.svc.Admit(ctx, req(pin("b"))) // fills b
+	is.NoErr(err)
+	failing, err := h.svc.Admit(ctx, req(func(r *wire.TaskRequest) { r.Prompt = "fail" })) // a's last slot
+	is.NoErr(err)
+	waitUntil(t, "two leases on a", func() bool { return h.svc.Leases("a") == 2 })
+	queued, err := h.svc.Admit(ctx, req(nil)) // fills the queue
+	is.NoErr(err)
+	is.Equal(queued.QueuePosition, 0) // waiting
+
+	close(release)
+	ev, _ := endOf(t, waitEnd(t, h, failing.TaskID))
+	is.Equal(ev, "error") // failed on a: b busy, no room to queue again
+	waitUntil(t, "the queued task on a", func() bool {
+		st, err := h.svc.Status(ctx, queued.TaskID)
+		return err == nil && st.State == wire.TaskRunning
+	})
+	is.Equal(h.svc.Leases("a"), 2) // the first task and the queued one, not one
+	checkPoolCache(t, h.svc)
+}
+
+// BenchmarkRefreshPools8000 is the pool view handed to placement on every
+// admission and every start, with 1,000 nodes of 8 pools registered.
+func BenchmarkRefreshPools8000(b *testing.B) {
+	h := newHarness(b, Options{}, fakeEngines{})
+	for n := range 1000 {
+		spec := nodeapi.NodeSpec{NodeID: fmt.Sprintf("n%04d", n), Static: true}
+		for p := range 8 {
+			spec.Pools = append(spec.Pools, pool(fmt.Sprintf("n%04d-%d", n, p), 4))
+		}
+		if _, err := h.reg.Register(spec); err != nil {
+			b.Fatal(err)
+		}
+		for _, p := range spec.Pools {
+			if err := h.reg.Report(p.PoolID, nodeapi.PoolReport{PoolID: p.PoolID, Ready: true, SlotsFree: -1}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	s := h.svc
+	s.mu.Lock()
+	n := len(s.refreshPoolsLocked())
+	s.mu.Unlock()
+	if n != 8000 {
+		b.Fatalf("%d pools", n)
+	}
+	for b.Loop() {
+		s.mu.Lock()
+		s.refreshPoolsLocked()
+		s.mu.Unlock()
+	}
+}
