@@ -69,6 +69,16 @@ func (s *Service) dispatchLocked(full bool) (starts, dead []*record) {
 	s.queue.Scan(func(_ int, e admission.Entry[*record]) bool {
 		r := e.Value
 		req := s.placementRequest(r)
+		if free <= 0 {
+			// A full walk past the free slots only looks for tasks no pool
+			// can ever serve: the admission check, which stops at the first
+			// pool that could (Place would pass over every pool to answer
+			// "busy").
+			if s.deps.Placer.Feasible(req, pools) != nil {
+				dead = append(dead, r)
+			}
+			return full
+		}
 		d, err := s.deps.Placer.Place(req, pools)
 		switch {
 		case err == nil:

@@ -2,9 +2,10 @@ package tasks
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"testing"
-	"time"
 
 	"github.com/matryer/is"
 
@@ -29,18 +30,6 @@ func checkPoolCache(t testing.TB, s *Service) {
 		if p.SlotsFree != free || p.LatencyMs != s.stats.ttftMs(p.ID) {
 			t.Errorf("pool %s cached free %d latency %v, want %d and %v", p.ID, p.SlotsFree, p.LatencyMs, free, s.stats.ttftMs(p.ID))
 		}
-	}
-}
-
-// waitUntil polls cond until it holds or 5 s pass.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -74,7 +63,7 @@ func TestRetryWithNoRoomKeepsTheLeaseCount(t *testing.T) {
 	is.NoErr(err)
 	failing, err := h.svc.Admit(ctx, req(func(r *wire.TaskRequest) { r.Prompt = "fail" })) // a's last slot
 	is.NoErr(err)
-	waitUntil(t, "two leases on a", func() bool { return h.svc.Leases("a") == 2 })
+	eventually(t, "two leases on a", func() bool { return h.svc.Leases("a") == 2 })
 	queued, err := h.svc.Admit(ctx, req(nil)) // fills the queue
 	is.NoErr(err)
 	is.Equal(queued.QueuePosition, 0) // waiting
@@ -82,7 +71,7 @@ func TestRetryWithNoRoomKeepsTheLeaseCount(t *testing.T) {
 	close(release)
 	ev, _ := endOf(t, waitEnd(t, h, failing.TaskID))
 	is.Equal(ev, "error") // failed on a: b busy, no room to queue again
-	waitUntil(t, "the queued task on a", func() bool {
+	eventually(t, "the queued task on a", func() bool {
 		st, err := h.svc.Status(ctx, queued.TaskID)
 		return err == nil && st.State == wire.TaskRunning
 	})
@@ -90,24 +79,66 @@ func TestRetryWithNoRoomKeepsTheLeaseCount(t *testing.T) {
 	checkPoolCache(t, h.svc)
 }
 
-// BenchmarkRefreshPools8000 is the pool view handed to placement on every
-// admission and every start, with 1,000 nodes of 8 pools registered.
-func BenchmarkRefreshPools8000(b *testing.B) {
-	h := newHarness(b, Options{}, fakeEngines{})
+// registerCluster registers 1,000 nodes of 8 pools of 4 slots each, ready,
+// with slotsFree as every pool's reported free slots (-1: unknown).
+func registerCluster(b *testing.B, reg *nodeapi.Registry, slotsFree int) {
 	for n := range 1000 {
 		spec := nodeapi.NodeSpec{NodeID: fmt.Sprintf("n%04d", n), Static: true}
 		for p := range 8 {
 			spec.Pools = append(spec.Pools, pool(fmt.Sprintf("n%04d-%d", n, p), 4))
 		}
-		if _, err := h.reg.Register(spec); err != nil {
+		if _, err := reg.Register(spec); err != nil {
 			b.Fatal(err)
 		}
 		for _, p := range spec.Pools {
-			if err := h.reg.Report(p.PoolID, nodeapi.PoolReport{PoolID: p.PoolID, Ready: true, SlotsFree: -1}); err != nil {
+			if err := reg.Report(p.PoolID, nodeapi.PoolReport{PoolID: p.PoolID, Ready: true, SlotsFree: slotsFree}); err != nil {
 				b.Fatal(err)
 			}
 		}
 	}
+}
+
+// TestQueuedTaskFailsWhenItsLastPoolLeaves: with every slot busy, the
+// dispatcher's walk after a registry change fails the queued tasks no
+// registered pool can serve any more (POOL_UNAVAILABLE) and keeps the
+// others queued.
+func TestQueuedTaskFailsWhenItsLastPoolLeaves(t *testing.T) {
+	is := is.New(t)
+	eng := &fakeClient{name: "llamacpp", closed: make(chan struct{}), generate: blocking}
+	h := newHarness(t, Options{}, fakeEngines{"a": eng, "z": eng}, pool("a", 1))
+	zpool := pool("z", 1)
+	zpool.Models = []string{"zm"}
+	_, err := h.reg.Register(nodeapi.NodeSpec{NodeID: "n2", Pools: []nodeapi.PoolSpec{zpool}})
+	is.NoErr(err)
+	is.NoErr(h.reg.Heartbeat("n2", []nodeapi.PoolReport{{PoolID: "z", Ready: true, SlotsFree: -1}}))
+	ctx := context.Background()
+	model := func(m string) func(*wire.TaskRequest) { return func(r *wire.TaskRequest) { r.ModelRef = m } }
+	_, err = h.svc.Admit(ctx, req(nil)) // runs on a
+	is.NoErr(err)
+	_, err = h.svc.Admit(ctx, req(model("zm"))) // runs on z
+	is.NoErr(err)
+	eventually(t, "a and z busy", func() bool { return h.svc.Leases("a") == 1 && h.svc.Leases("z") == 1 })
+	orphan, err := h.svc.Admit(ctx, req(nil)) // waits for a
+	is.NoErr(err)
+	waiting, err := h.svc.Admit(ctx, req(model("zm"))) // waits for z
+	is.NoErr(err)
+
+	is.NoErr(h.reg.Deregister("n1")) // a leaves: nothing serves model m now
+	ev, data := endOf(t, waitEnd(t, h, orphan.TaskID))
+	is.Equal(ev, "error") // failed in the queue
+	var ef wire.ErrorFrame
+	is.NoErr(json.Unmarshal(data, &ef))
+	is.Equal(ef.Code, wire.CodePoolUnavailable) // POOL_UNAVAILABLE
+	st, err := h.svc.Status(ctx, waiting.TaskID)
+	is.NoErr(err)
+	is.Equal(st.State, wire.TaskQueued) // z can still serve it
+}
+
+// BenchmarkRefreshPools8000 is the pool view handed to placement on every
+// admission and every start, with 1,000 nodes of 8 pools registered.
+func BenchmarkRefreshPools8000(b *testing.B) {
+	h := newHarness(b, Options{}, fakeEngines{})
+	registerCluster(b, h.reg, -1)
 	s := h.svc
 	s.mu.Lock()
 	n := len(s.refreshPoolsLocked())
@@ -119,5 +150,51 @@ func BenchmarkRefreshPools8000(b *testing.B) {
 		s.mu.Lock()
 		s.refreshPoolsLocked()
 		s.mu.Unlock()
+	}
+}
+
+// BenchmarkAdmitQueued8000 is one POST /v2/tasks into the queue of a
+// cluster of 1,000 nodes × 8 pools whose every slot is busy with other
+// work: validation, feasibility, the start estimate, the dispatcher's look
+// for a free slot.
+func BenchmarkAdmitQueued8000(b *testing.B) {
+	h := newHarness(b, Options{QueueCapacity: 1 << 22}, fakeEngines{})
+	registerCluster(b, h.reg, 0)
+	ctx := context.Background()
+	r := req(nil)
+	i := 0
+	for b.Loop() {
+		i++
+		r.TaskID = "t" + strconv.Itoa(i)
+		if _, err := h.svc.Admit(ctx, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFullDispatchPass8000 is the dispatcher's walk of a queue of 256
+// tasks after a registry change (a heartbeat that changed a report) in a
+// cluster of 1,000 nodes × 8 pools whose every slot is busy: it looks for
+// tasks no pool can serve any more.
+func BenchmarkFullDispatchPass8000(b *testing.B) {
+	h := newHarness(b, Options{QueueCapacity: 1024}, fakeEngines{})
+	registerCluster(b, h.reg, 0)
+	ctx := context.Background()
+	r := req(nil)
+	for i := range 256 {
+		r.TaskID = "t" + strconv.Itoa(i)
+		if _, err := h.svc.Admit(ctx, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s := h.svc
+	for b.Loop() {
+		s.mu.Lock()
+		s.syncPoolsLocked()
+		starts, dead := s.dispatchLocked(true)
+		s.mu.Unlock()
+		if len(starts)+len(dead) != 0 {
+			b.Fatalf("%d started, %d dead", len(starts), len(dead))
+		}
 	}
 }
