@@ -57,12 +57,7 @@ func (s *Service) dispatchLocked(full bool) (starts, dead []*record) {
 	if full {
 		s.scannedVersion = s.pools.version
 	}
-	free := 0
-	for i := range pools {
-		if pools[i].Online && pools[i].Ready && !pools[i].Draining {
-			free += pools[i].SlotsFree
-		}
-	}
+	free := s.pools.free
 	if free == 0 && !full {
 		return nil, nil
 	}
@@ -86,6 +81,7 @@ func (s *Service) dispatchLocked(full bool) (starts, dead []*record) {
 			r.poolID = d.PoolID
 			if p := s.cachedPoolLocked(d.PoolID); p != nil {
 				p.SlotsFree-- // until leaseLocked below takes the lease
+				s.pools.free--
 				r.nodeID, r.engine = p.NodeID, p.Engine
 			}
 			free--

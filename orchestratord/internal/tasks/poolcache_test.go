@@ -25,11 +25,18 @@ func checkPoolCache(t testing.TB, s *Service) {
 	if !s.pools.built || s.deps.Pools.Version() != s.pools.version {
 		return // a registry change not yet seen: the next call rebuilds
 	}
+	total := 0
 	for _, p := range s.pools.pools {
 		free := max(p.SlotsTotal-s.leases[p.ID]-s.pools.external[p.ID], 0)
 		if p.SlotsFree != free || p.LatencyMs != s.stats.ttftMs(p.ID) {
 			t.Errorf("pool %s cached free %d latency %v, want %d and %v", p.ID, p.SlotsFree, p.LatencyMs, free, s.stats.ttftMs(p.ID))
 		}
+		if takesWork(&p) {
+			total += free
+		}
+	}
+	if s.pools.free != total {
+		t.Errorf("cached free slots %d, want %d", s.pools.free, total)
 	}
 }
 

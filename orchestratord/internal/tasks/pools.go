@@ -22,7 +22,13 @@ type poolCache struct {
 	// work that is not ours (other clients of the engine).
 	external map[string]int
 	reported map[string]time.Time // pool → time of the report last accounted
+	// free is the sum of SlotsFree over the pools that can take work now
+	// (takesWork), kept with them.
+	free int
 }
+
+// takesWork reports whether a pool can be given a task now, slots aside.
+func takesWork(p *placement.Pool) bool { return p.Online && p.Ready && !p.Draining }
 
 // refreshPoolsLocked brings the cache up to date and returns the pools with
 // their current free slots. The slice is the cache's: placement reads it
@@ -60,7 +66,8 @@ func (s *Service) refreshPoolsLocked() []placement.Pool {
 				Online: v.Online, Ready: ready, Draining: v.Draining(),
 			})
 		}
-		for i := range c.pools {
+		c.free = 0
+		for i := range c.pools { // fresh views, SlotsFree 0: fill adds each to free
 			s.fillPoolLocked(&c.pools[i])
 		}
 	}
@@ -69,7 +76,11 @@ func (s *Service) refreshPoolsLocked() []placement.Pool {
 
 // fillPoolLocked computes a cached pool's free slots and measured latency.
 func (s *Service) fillPoolLocked(p *placement.Pool) {
-	p.SlotsFree = max(p.SlotsTotal-s.leases[p.ID]-s.pools.external[p.ID], 0)
+	free := max(p.SlotsTotal-s.leases[p.ID]-s.pools.external[p.ID], 0)
+	if takesWork(p) {
+		s.pools.free += free - p.SlotsFree
+	}
+	p.SlotsFree = free
 	p.LatencyMs = s.stats.ttftMs(p.ID)
 }
 
