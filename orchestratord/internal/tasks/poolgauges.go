@@ -9,7 +9,16 @@ package tasks
 // Service.mu.
 type poolGauges struct {
 	index map[string]int  // registered pool → its place in poolCache.pools and .views
+	shown []shownPool     // what the series of pools[i] show, parallel to poolCache.pools
 	gone  map[string]bool // left the registry while tasks still ran on it
+}
+
+// shownPool is what a registered pool's series were last set to: a registry
+// change sets only the series of the pools whose values differ (one changed
+// report among thousands of pools sets a few series, not all of them).
+type shownPool struct {
+	ready        bool
+	free, leases int
 }
 
 // syncPoolsLocked brings the pool cache, and with it the pool series, up to
@@ -32,15 +41,21 @@ func (s *Service) publishPoolsLocked() {
 	if g.index == nil {
 		g.index, g.gone = map[string]int{}, map[string]bool{}
 	}
-	before := g.index
+	before, shownBefore := g.index, g.shown
 	g.index = make(map[string]int, len(s.pools.pools))
+	g.shown = make([]shownPool, len(s.pools.pools))
 	for i := range s.pools.pools {
 		p := &s.pools.pools[i]
 		g.index[p.ID] = i
 		delete(g.gone, p.ID)
-		m.SetPoolReady(p.ID, p.Online && p.Ready && !p.Draining)
-		m.SetPoolSlotsFree(p.ID, p.SlotsFree)
-		m.SetActiveLeases(p.ID, s.leases[p.ID])
+		want := shownPool{ready: takesWork(p), free: p.SlotsFree, leases: s.leases[p.ID]}
+		g.shown[i] = want
+		if j, ok := before[p.ID]; ok && j < len(shownBefore) && shownBefore[j] == want {
+			continue
+		}
+		m.SetPoolReady(p.ID, want.ready)
+		m.SetPoolSlotsFree(p.ID, want.free)
+		m.SetActiveLeases(p.ID, want.leases)
 	}
 	for id := range before {
 		if _, ok := g.index[id]; ok {
@@ -70,9 +85,11 @@ func (s *Service) leaseChangedLocked(poolID string) {
 	}
 	// A pool neither registered nor gone has no series (yet): the next
 	// registry change publishes it.
-	if p := s.cachedPoolLocked(poolID); p != nil {
+	if i, ok := g.index[poolID]; ok && i < len(s.pools.pools) && s.pools.pools[i].ID == poolID {
+		p := &s.pools.pools[i]
 		s.fillPoolLocked(p)
 		m.SetActiveLeases(poolID, n)
 		m.SetPoolSlotsFree(poolID, p.SlotsFree)
+		g.shown[i].leases, g.shown[i].free = n, p.SlotsFree
 	}
 }

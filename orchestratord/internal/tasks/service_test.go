@@ -152,6 +152,7 @@ func newHarnessWith(t testing.TB, opt Options, sess Sessions, engines fakeEngine
 	svc.Start()
 	t.Cleanup(func() {
 		checkPoolCache(t, svc)
+		checkPoolSeries(t, svc, promReg)
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
 		svc.Shutdown(ctx)
