@@ -46,6 +46,10 @@ func checkPoolCache(t testing.TB, s *Service) {
 // only the series whose values changed, so a missed update would stay.
 func checkPoolSeries(t testing.TB, s *Service, g prometheus.Gatherer) {
 	t.Helper()
+	// The pool series change only under s.mu: hold it so that tasks still
+	// ending do not move them between the gather and the comparison.
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	mfs, err := g.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -60,8 +64,6 @@ func checkPoolSeries(t testing.TB, s *Service, g prometheus.Gatherer) {
 			}
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if !s.pools.built || s.deps.Pools.Version() != s.pools.version {
 		return
 	}

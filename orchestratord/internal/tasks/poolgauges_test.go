@@ -134,10 +134,12 @@ func TestPoolThatLeavesDuringARetry(t *testing.T) {
 	ev, _ := endOf(t, waitEnd(t, h, failing.TaskID))
 	is.Equal(ev, "error") // no pool can serve the pinned task any more
 	eventually(t, "the failed task's lease returned", func() bool { return h.svc.Leases("p2") == 1 })
-	v, ok := series(t, h.metrics, "orchd_tasks_completed_total", "p2", "failed")
-	is.True(ok)      // the gone pool's series stay while a task runs there
-	is.Equal(v, 1.0) // the failure is counted
-	v, _ = series(t, h.metrics, "orchd_active_leases", "p2")
+	// The outcome is counted right after the terminal frame is written.
+	eventually(t, "the failure counted", func() bool {
+		v, ok := series(t, h.metrics, "orchd_tasks_completed_total", "p2", "failed")
+		return ok && v == 1 // the gone pool's series stay while a task runs there
+	})
+	v, _ := series(t, h.metrics, "orchd_active_leases", "p2")
 	is.Equal(v, 1.0) // the holder's lease
 
 	is.NoErr(h.svc.Cancel(context.Background(), holder.TaskID))
@@ -145,6 +147,6 @@ func TestPoolThatLeavesDuringARetry(t *testing.T) {
 		_, ok := series(t, h.metrics, "orchd_active_leases", "p2")
 		return !ok && h.svc.Leases("p2") == 0
 	})
-	_, ok = series(t, h.metrics, "orchd_tasks_completed_total", "p2")
+	_, ok := series(t, h.metrics, "orchd_tasks_completed_total", "p2")
 	is.True(!ok) // no series of the gone pool came back
 }

@@ -349,12 +349,16 @@ func TestAFinishedTaskKeepsOnlyItsOutcome(t *testing.T) {
 	is.NoErr(err)
 	waitEnd(t, h, adm.TaskID)
 	is.Equal(sent.Prompt, "a long private prompt") // the engine got the prompt
-	h.svc.mu.Lock()
-	_, live := h.svc.tasks[adm.TaskID]
-	e, ended := h.svc.finished[adm.TaskID]
-	h.svc.mu.Unlock()
-	is.True(!live)               // the live record is gone
-	is.True(ended)               // a compact one is kept (it has no field for the prompt)
+	// The record is retired right after the terminal frame is written.
+	var e *endedTask
+	eventually(t, "the record retired", func() bool {
+		h.svc.mu.Lock()
+		defer h.svc.mu.Unlock()
+		_, live := h.svc.tasks[adm.TaskID]
+		var ended bool
+		e, ended = h.svc.finished[adm.TaskID]
+		return !live && ended // the live record is gone, a compact one is kept (it has no field for the prompt)
+	})
 	is.Equal(e.id, adm.TaskID)   // with its identity
 	is.Equal(e.state, Completed) // and its outcome
 	st, err := h.svc.Status(context.Background(), adm.TaskID)
