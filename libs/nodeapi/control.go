@@ -34,6 +34,7 @@ func (r *Registry) UpdateControl(poolID string, f func(*Control)) (Control, erro
 	}
 	if c != p.control {
 		p.control = c
+		p.changed = r.nextVersion()
 		r.changedLocked()
 	}
 	return c, nil

@@ -34,6 +34,7 @@ type Registry struct {
 	timeout time.Duration
 	now     func() time.Time
 	version atomic.Uint64
+	layout  uint64 // the version at which the set of pools last changed
 
 	mu        sync.RWMutex
 	nodes     map[string]*node
@@ -60,6 +61,7 @@ type pool struct {
 	reported  bool
 	updatedAt time.Time
 	control   Control // the orchestrator's hold; carried over a re-registration
+	changed   uint64  // the version at which the pool's view last changed (updatedAt aside)
 }
 
 // NewRegistry returns an empty registry in which a node that has not
@@ -131,6 +133,7 @@ func (r *Registry) Register(n NodeSpec) (replaced bool, err error) {
 	i, _ := slices.BinarySearchFunc(r.nodeOrder, spec.NodeID, compareNodeID)
 	r.nodeOrder = slices.Insert(r.nodeOrder, i, nd)
 	r.online++
+	r.layout = r.nextVersion()
 	r.changedLocked()
 	return replaced, nil
 }
@@ -145,6 +148,7 @@ func (r *Registry) Deregister(nodeID string) error {
 		return fmt.Errorf("%w: %q", ErrUnknownNode, nodeID)
 	}
 	r.removeLocked(nd)
+	r.layout = r.nextVersion()
 	r.changedLocked()
 	return nil
 }
@@ -184,12 +188,14 @@ func (r *Registry) Heartbeat(nodeID string, reports []PoolReport) error {
 		return fmt.Errorf("%w: %q", ErrUnknownNode, nodeID)
 	}
 	now := r.now()
+	next := r.nextVersion()
 	nd.lastHeartbeat = now
 	changed := false
 	if !nd.online {
 		nd.online = true
 		r.online++
 		changed = true
+		nd.touch(next)
 	}
 	for i := range reports {
 		p, ok := r.pools[reports[i].PoolID]
@@ -198,6 +204,7 @@ func (r *Registry) Heartbeat(nodeID string, reports []PoolReport) error {
 		}
 		if p.apply(&reports[i], now) {
 			changed = true
+			p.changed = next
 		}
 	}
 	if changed {
@@ -224,6 +231,7 @@ func (r *Registry) Report(poolID string, rep PoolReport) error {
 		return fmt.Errorf("%w: %q", ErrUnknownPool, poolID)
 	}
 	if p.apply(&rep, r.now()) {
+		p.changed = r.nextVersion()
 		r.changedLocked()
 	}
 	return nil
@@ -266,6 +274,7 @@ func (r *Registry) Expire() []string {
 		if nd.online && !nd.spec.Static && now.Sub(nd.lastHeartbeat) > r.timeout {
 			nd.online = false
 			r.online--
+			nd.touch(r.nextVersion())
 			expired = append(expired, nd.spec.NodeID)
 		}
 	}
@@ -301,6 +310,18 @@ func (r *Registry) Subscribe() (<-chan struct{}, func()) {
 		r.mu.Lock()
 		delete(r.subs, id)
 		r.mu.Unlock()
+	}
+}
+
+// nextVersion is the version the change being made will have. r.mu is held
+// for writing.
+func (r *Registry) nextVersion() uint64 { return r.version.Load() + 1 }
+
+// touch marks every pool of nd changed at version v (the node went online or
+// offline).
+func (nd *node) touch(v uint64) {
+	for _, p := range nd.pools {
+		p.changed = v
 	}
 }
 

@@ -44,6 +44,33 @@ func (r *Registry) Pools() []PoolView {
 	return out
 }
 
+// PoolsSince returns a snapshot of the pools whose view changed after
+// version since (a report that differs, the node going online or offline, a
+// Control change; not a bare timestamp), sorted by PoolID, and the version
+// the snapshot reflects. When the set of pools itself changed after since (a
+// node registered, was replaced or left), or since is 0, full is true and
+// views holds every pool, as Pools does. A caller that keeps the views of
+// Pools brings them up to date with the changed ones instead of copying
+// every pool on every change.
+func (r *Registry) PoolsSince(since uint64) (views []PoolView, version uint64, full bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	version = r.version.Load()
+	if since == 0 || r.layout > since {
+		views = make([]PoolView, len(r.poolOrder))
+		for i, p := range r.poolOrder {
+			views[i] = p.view()
+		}
+		return views, version, true
+	}
+	for _, p := range r.poolOrder {
+		if p.changed > since {
+			views = append(views, p.view())
+		}
+	}
+	return views, version, false
+}
+
 func (p *pool) view() PoolView {
 	return PoolView{
 		PoolSpec:  p.spec,

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/matryer/is"
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,6 +15,7 @@ import (
 	"github.com/orchestratord/orchestratord/contracts/wire"
 	"github.com/orchestratord/orchestratord/libs/engine"
 	"github.com/orchestratord/orchestratord/libs/nodeapi"
+	"github.com/orchestratord/orchestratord/libs/placement"
 )
 
 // checkPoolCache fails t when a cached pool's free slots or latency differ
@@ -25,6 +28,28 @@ func checkPoolCache(t testing.TB, s *Service) {
 	defer s.mu.Unlock()
 	if !s.pools.built || s.deps.Pools.Version() != s.pools.version {
 		return // a registry change not yet seen: the next call rebuilds
+	}
+	// The views kept up to date change by change are the registry's now
+	// (report times aside: a repeated report is not a change).
+	all, _, _ := s.deps.Pools.PoolsSince(0)
+	if len(all) != len(s.pools.views) {
+		t.Fatalf("cache holds %d pools, the registry %d", len(s.pools.views), len(all))
+	}
+	for i, v := range all {
+		got := s.pools.views[i]
+		got.UpdatedAt, v.UpdatedAt = time.Time{}, time.Time{}
+		if !reflect.DeepEqual(got, v) {
+			t.Errorf("cached view %+v, registry %+v", got, v)
+		}
+		p := s.pools.pools[i]
+		want := placement.Pool{
+			ID: v.PoolID, NodeID: v.NodeID, Engine: v.Engine, Models: models(v),
+			DeviceMask: v.DeviceMask, CtxMax: v.CtxMax, SlotsTotal: v.SlotsTotal, SlotsFree: p.SlotsFree,
+			Online: v.Online, Ready: v.Reported && v.Report.Ready, Draining: v.Draining(), LatencyMs: p.LatencyMs,
+		}
+		if !reflect.DeepEqual(p, want) {
+			t.Errorf("cached pool %+v, want %+v", p, want)
+		}
 	}
 	total := 0
 	for _, p := range s.pools.pools {

@@ -34,8 +34,7 @@ func (s *Service) syncPoolsLocked() {
 // orchd_active_leases of every registered pool as placement sees it, and
 // deletes the series of pools that left the registry — at once when no task
 // holds a lease there, else when the last lease is returned, so a running
-// task's counts are never dropped. refreshPoolsLocked calls it after a
-// rebuild.
+// task's counts are never dropped. rebuildPoolsLocked calls it.
 func (s *Service) publishPoolsLocked() {
 	m, g := s.deps.Metrics, &s.gauges
 	if g.index == nil {
@@ -48,14 +47,12 @@ func (s *Service) publishPoolsLocked() {
 		p := &s.pools.pools[i]
 		g.index[p.ID] = i
 		delete(g.gone, p.ID)
-		want := shownPool{ready: takesWork(p), free: p.SlotsFree, leases: s.leases[p.ID]}
-		g.shown[i] = want
-		if j, ok := before[p.ID]; ok && j < len(shownBefore) && shownBefore[j] == want {
-			continue
+		if j, ok := before[p.ID]; ok && j < len(shownBefore) {
+			g.shown[i] = shownBefore[j]
+		} else {
+			g.shown[i] = shownPool{free: -1} // never shown: set every series
 		}
-		m.SetPoolReady(p.ID, want.ready)
-		m.SetPoolSlotsFree(p.ID, want.free)
-		m.SetActiveLeases(p.ID, want.leases)
+		s.publishPoolLocked(i)
 	}
 	for id := range before {
 		if _, ok := g.index[id]; ok {
@@ -67,6 +64,20 @@ func (s *Service) publishPoolsLocked() {
 		}
 		m.ForgetPool(id)
 	}
+}
+
+// publishPoolLocked sets the series of pools[i] that differ from what they
+// show.
+func (s *Service) publishPoolLocked(i int) {
+	m, g, p := s.deps.Metrics, &s.gauges, &s.pools.pools[i]
+	want := shownPool{ready: takesWork(p), free: p.SlotsFree, leases: s.leases[p.ID]}
+	if g.shown[i] == want {
+		return
+	}
+	g.shown[i] = want
+	m.SetPoolReady(p.ID, want.ready)
+	m.SetPoolSlotsFree(p.ID, want.free)
+	m.SetActiveLeases(p.ID, want.leases)
 }
 
 // leaseChangedLocked publishes a pool's leases and free slots after a lease

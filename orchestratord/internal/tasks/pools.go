@@ -32,46 +32,94 @@ func takesWork(p *placement.Pool) bool { return p.Online && p.Ready && !p.Draini
 
 // refreshPoolsLocked brings the cache up to date and returns the pools with
 // their current free slots. The slice is the cache's: placement reads it
-// under s.mu.
+// under s.mu. A registry change that left the set of pools as it was
+// updates only the pools it touched (the registry's PoolsSince); one that
+// added or removed pools rebuilds the cache.
 func (s *Service) refreshPoolsLocked() []placement.Pool {
 	c := &s.pools
-	if v := s.deps.Pools.Version(); !c.built || v != c.version {
-		defer s.publishPoolsLocked() // once free slots are computed below
-		c.version = v
-		c.built = true
-		c.views = s.deps.Pools.Pools()
-		c.pools = c.pools[:0]
-		if c.external == nil {
-			c.external = map[string]int{}
-			c.reported = map[string]time.Time{}
-		}
-		for _, v := range c.views {
-			// A pool is ready once a probe or heartbeat said so.
-			ready := v.Reported && v.Report.Ready
-			if v.Reported {
-				// A new report: what it shows busy beyond our own leases
-				// belongs to someone else.
-				if at, ok := c.reported[v.PoolID]; !ok || !at.Equal(v.UpdatedAt) {
-					ext := 0
-					if v.Report.SlotsFree >= 0 {
-						ext = v.SlotsTotal - v.Report.SlotsFree - s.leases[v.PoolID]
-					}
-					c.external[v.PoolID] = max(ext, 0)
-					c.reported[v.PoolID] = v.UpdatedAt
-				}
-			}
-			c.pools = append(c.pools, placement.Pool{
-				ID: v.PoolID, NodeID: v.NodeID, Engine: v.Engine, Models: models(v),
-				DeviceMask: v.DeviceMask, CtxMax: v.CtxMax, SlotsTotal: v.SlotsTotal,
-				Online: v.Online, Ready: ready, Draining: v.Draining(),
-			})
-		}
-		c.free = 0
-		for i := range c.pools { // fresh views, SlotsFree 0: fill adds each to free
-			s.fillPoolLocked(&c.pools[i])
+	if c.built && s.deps.Pools.Version() == c.version {
+		return c.pools
+	}
+	since := c.version
+	if !c.built {
+		since = 0
+	}
+	views, v, full := s.deps.Pools.PoolsSince(since)
+	if !full && !s.updatePoolsLocked(views) {
+		views, v, full = s.deps.Pools.PoolsSince(0)
+	}
+	if full {
+		s.rebuildPoolsLocked(views)
+	}
+	c.version, c.built = v, true
+	return c.pools
+}
+
+// rebuildPoolsLocked makes the cache anew from every pool's view and
+// publishes the pool series.
+func (s *Service) rebuildPoolsLocked(views []nodeapi.PoolView) {
+	c := &s.pools
+	c.views = views
+	c.pools = c.pools[:0]
+	for _, v := range views {
+		c.pools = append(c.pools, s.placementPoolLocked(v))
+	}
+	c.free = 0
+	for i := range c.pools { // fresh views, SlotsFree 0: fill adds each to free
+		s.fillPoolLocked(&c.pools[i])
+	}
+	s.publishPoolsLocked()
+}
+
+// updatePoolsLocked applies the changed views of pools the cache holds and
+// publishes their series. It reports false, changing nothing, when one of
+// them is not in the cache (the caller rebuilds).
+func (s *Service) updatePoolsLocked(views []nodeapi.PoolView) bool {
+	c := &s.pools
+	for _, v := range views {
+		if s.cachedPoolLocked(v.PoolID) == nil {
+			return false
 		}
 	}
-	return c.pools
+	for _, v := range views {
+		i := s.gauges.index[v.PoolID]
+		p := &c.pools[i]
+		if takesWork(p) {
+			c.free -= p.SlotsFree
+		}
+		c.views[i] = v
+		*p = s.placementPoolLocked(v) // SlotsFree 0: fill adds it to free
+		s.fillPoolLocked(p)
+		s.publishPoolLocked(i)
+	}
+	return true
+}
+
+// placementPoolLocked is the placement view of a registry view, slots aside.
+// A report not seen before sets what the pool has busy beyond our own
+// leases: work that belongs to someone else.
+func (s *Service) placementPoolLocked(v nodeapi.PoolView) placement.Pool {
+	c := &s.pools
+	if c.external == nil {
+		c.external = map[string]int{}
+		c.reported = map[string]time.Time{}
+	}
+	if v.Reported {
+		if at, ok := c.reported[v.PoolID]; !ok || !at.Equal(v.UpdatedAt) {
+			ext := 0
+			if v.Report.SlotsFree >= 0 {
+				ext = v.SlotsTotal - v.Report.SlotsFree - s.leases[v.PoolID]
+			}
+			c.external[v.PoolID] = max(ext, 0)
+			c.reported[v.PoolID] = v.UpdatedAt
+		}
+	}
+	return placement.Pool{
+		ID: v.PoolID, NodeID: v.NodeID, Engine: v.Engine, Models: models(v),
+		DeviceMask: v.DeviceMask, CtxMax: v.CtxMax, SlotsTotal: v.SlotsTotal,
+		// A pool is ready once a probe or heartbeat said so.
+		Online: v.Online, Ready: v.Reported && v.Report.Ready, Draining: v.Draining(),
+	}
 }
 
 // fillPoolLocked computes a cached pool's free slots and measured latency.

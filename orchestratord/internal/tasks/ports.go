@@ -23,7 +23,10 @@ type EventStore interface {
 
 // PoolSource is the live view of every pool, static or registered.
 type PoolSource interface {
-	Pools() []nodeapi.PoolView
+	// PoolsSince returns the views of the pools that changed after version
+	// since, or of every pool (full) when the set of pools changed or since
+	// is 0, and the version they reflect (nodeapi.Registry.PoolsSince).
+	PoolsSince(since uint64) (views []nodeapi.PoolView, version uint64, full bool)
 	Version() uint64
 	Subscribe() (<-chan struct{}, func())
 }
