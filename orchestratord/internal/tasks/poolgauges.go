@@ -2,14 +2,13 @@ package tasks
 
 // The pool series of api.md §8 move with the events that change them: a
 // registry change (a pool registered, reported ready or draining, went
-// offline, left) republishes every pool; a lease taken or returned
-// republishes that pool's leases and free slots.
+// offline, left) republishes the pools it touched; a lease taken or
+// returned republishes that pool's leases and free slots.
 
 // poolGauges remembers which pools have published series. Guarded by
 // Service.mu.
 type poolGauges struct {
-	index map[string]int  // registered pool → its place in poolCache.pools and .views
-	shown []shownPool     // what the series of pools[i] show, parallel to poolCache.pools
+	shown []shownPool     // what the series of poolCache.pools[i] show
 	gone  map[string]bool // left the registry while tasks still ran on it
 }
 
@@ -34,18 +33,17 @@ func (s *Service) syncPoolsLocked() {
 // orchd_active_leases of every registered pool as placement sees it, and
 // deletes the series of pools that left the registry — at once when no task
 // holds a lease there, else when the last lease is returned, so a running
-// task's counts are never dropped. rebuildPoolsLocked calls it.
-func (s *Service) publishPoolsLocked() {
+// task's counts are never dropped. rebuildPoolsLocked calls it with the
+// index of the pools before the rebuild.
+func (s *Service) publishPoolsLocked(before map[string]int) {
 	m, g := s.deps.Metrics, &s.gauges
-	if g.index == nil {
-		g.index, g.gone = map[string]int{}, map[string]bool{}
+	if g.gone == nil {
+		g.gone = map[string]bool{}
 	}
-	before, shownBefore := g.index, g.shown
-	g.index = make(map[string]int, len(s.pools.pools))
+	shownBefore := g.shown
 	g.shown = make([]shownPool, len(s.pools.pools))
 	for i := range s.pools.pools {
 		p := &s.pools.pools[i]
-		g.index[p.ID] = i
 		delete(g.gone, p.ID)
 		if j, ok := before[p.ID]; ok && j < len(shownBefore) {
 			g.shown[i] = shownBefore[j]
@@ -55,7 +53,7 @@ func (s *Service) publishPoolsLocked() {
 		s.publishPoolLocked(i)
 	}
 	for id := range before {
-		if _, ok := g.index[id]; ok {
+		if _, ok := s.pools.index[id]; ok {
 			continue
 		}
 		if s.leases[id] > 0 {
@@ -96,11 +94,8 @@ func (s *Service) leaseChangedLocked(poolID string) {
 	}
 	// A pool neither registered nor gone has no series (yet): the next
 	// registry change publishes it.
-	if i, ok := g.index[poolID]; ok && i < len(s.pools.pools) && s.pools.pools[i].ID == poolID {
-		p := &s.pools.pools[i]
-		s.fillPoolLocked(p)
-		m.SetActiveLeases(poolID, n)
-		m.SetPoolSlotsFree(poolID, p.SlotsFree)
-		g.shown[i].leases, g.shown[i].free = n, p.SlotsFree
+	if i, ok := s.pools.index[poolID]; ok {
+		s.fillPoolLocked(&s.pools.pools[i])
+		s.publishPoolLocked(i)
 	}
 }

@@ -17,7 +17,8 @@ type poolCache struct {
 	version uint64
 	built   bool
 	views   []nodeapi.PoolView
-	pools   []placement.Pool
+	pools   []placement.Pool // pools[i] is the placement view of views[i]
+	index   map[string]int   // pool id → i
 	// external is how many slots of a pool the last report showed busy with
 	// work that is not ours (other clients of the engine).
 	external map[string]int
@@ -59,16 +60,19 @@ func (s *Service) refreshPoolsLocked() []placement.Pool {
 // publishes the pool series.
 func (s *Service) rebuildPoolsLocked(views []nodeapi.PoolView) {
 	c := &s.pools
+	before := c.index
 	c.views = views
 	c.pools = c.pools[:0]
-	for _, v := range views {
+	c.index = make(map[string]int, len(views))
+	for i, v := range views {
 		c.pools = append(c.pools, s.placementPoolLocked(v))
+		c.index[v.PoolID] = i
 	}
 	c.free = 0
 	for i := range c.pools { // fresh views, SlotsFree 0: fill adds each to free
 		s.fillPoolLocked(&c.pools[i])
 	}
-	s.publishPoolsLocked()
+	s.publishPoolsLocked(before)
 }
 
 // updatePoolsLocked applies the changed views of pools the cache holds and
@@ -77,12 +81,12 @@ func (s *Service) rebuildPoolsLocked(views []nodeapi.PoolView) {
 func (s *Service) updatePoolsLocked(views []nodeapi.PoolView) bool {
 	c := &s.pools
 	for _, v := range views {
-		if s.cachedPoolLocked(v.PoolID) == nil {
+		if _, ok := c.index[v.PoolID]; !ok {
 			return false
 		}
 	}
 	for _, v := range views {
-		i := s.gauges.index[v.PoolID]
+		i := c.index[v.PoolID]
 		p := &c.pools[i]
 		if takesWork(p) {
 			c.free -= p.SlotsFree
@@ -135,7 +139,7 @@ func (s *Service) fillPoolLocked(p *placement.Pool) {
 // cachedPoolLocked returns the cached placement view of a registered pool,
 // nil for one the cache does not hold.
 func (s *Service) cachedPoolLocked(id string) *placement.Pool {
-	if i, ok := s.gauges.index[id]; ok && i < len(s.pools.pools) && s.pools.pools[i].ID == id {
+	if i, ok := s.pools.index[id]; ok {
 		return &s.pools.pools[i]
 	}
 	return nil
@@ -160,13 +164,8 @@ func models(v nodeapi.PoolView) []string {
 
 // viewLocked returns the registry view of a pool.
 func (s *Service) viewLocked(id string) (nodeapi.PoolView, bool) {
-	if i, ok := s.gauges.index[id]; ok && i < len(s.pools.views) && s.pools.views[i].PoolID == id {
+	if i, ok := s.pools.index[id]; ok {
 		return s.pools.views[i], true
-	}
-	for _, v := range s.pools.views {
-		if v.PoolID == id {
-			return v, true
-		}
 	}
 	return nodeapi.PoolView{}, false
 }
